@@ -1,0 +1,20 @@
+import { join } from 'node:path';
+import { createMongoStore } from './mongodb.js';
+import { createSqliteStore } from './sqlite.js';
+import type { Store } from './store.js';
+
+export { INDEX_FIELDS, type IndexField, type Store, type StoredRecord } from './store.js';
+
+/** MongoDB when a URI is configured, else a SQLite file in the data directory. */
+export async function openStore(opts: { mongodbUri?: string; dataDir: string }): Promise<Store> {
+  const store = opts.mongodbUri
+    ? await createMongoStore({ uri: opts.mongodbUri })
+    : createSqliteStore({ file: join(opts.dataDir, 'handoff.sqlite') });
+  try {
+    await store.init();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}

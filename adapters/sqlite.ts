@@ -1,0 +1,178 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { INDEX_FIELDS, type IndexField, type Store, type StoredRecord } from './store.js';
+
+const COLUMNS: Record<IndexField, string> = {
+  grantId: 'grant_id',
+  uid: 'uid',
+  userCode: 'user_code',
+  sub: 'sub',
+  clientId: 'client_id',
+};
+
+interface Row {
+  id: string;
+  data: string;
+  expires_at: number | null;
+  consumed_at: number | null;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  sub: string | null;
+  client_id: string | null;
+}
+
+const LIVE = '(expires_at IS NULL OR expires_at > @now)';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS records (
+  collection TEXT NOT NULL,
+  id TEXT NOT NULL,
+  data TEXT NOT NULL,
+  expires_at INTEGER,
+  consumed_at INTEGER,
+  grant_id TEXT, uid TEXT, user_code TEXT, sub TEXT, client_id TEXT,
+  PRIMARY KEY (collection, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_expires_at ON records (expires_at) WHERE expires_at IS NOT NULL;
+${Object.values(COLUMNS)
+  .map((c) => `CREATE INDEX IF NOT EXISTS records_${c} ON records (collection, ${c}) WHERE ${c} IS NOT NULL;`)
+  .join('\n')}
+`;
+
+function toRow(collection: string, r: StoredRecord<unknown>) {
+  const row: Record<string, string | number | null> = {
+    collection,
+    id: r.id,
+    data: JSON.stringify(r.data ?? null),
+    expires_at: r.expiresAt ?? null,
+    consumed_at: r.consumedAt ?? null,
+  };
+  for (const f of INDEX_FIELDS) row[COLUMNS[f]] = r[f] ?? null;
+  return row;
+}
+
+function fromRow<T>(row: Row): StoredRecord<T> {
+  const rec: StoredRecord<T> = {
+    id: row.id,
+    data: JSON.parse(row.data) as T,
+    expiresAt: row.expires_at,
+    consumedAt: row.consumed_at,
+  };
+  for (const f of INDEX_FIELDS) {
+    const v = row[COLUMNS[f] as keyof Row];
+    if (typeof v === 'string') rec[f] = v;
+  }
+  return rec;
+}
+
+function forField<S>(stmts: Record<IndexField, S>, field: IndexField): S {
+  // callers may be untyped; an unknown field must not fall through to undefined
+  if (!Object.hasOwn(stmts, field)) throw new Error(`not an index field: ${String(field)}`);
+  return stmts[field];
+}
+
+export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number }): Store {
+  if (opts.file !== ':memory:' && opts.file !== '') mkdirSync(dirname(opts.file), { recursive: true });
+  const db = new Database(opts.file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+
+  let stmts: ReturnType<typeof prepare> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  function prepare() {
+    db.exec(SCHEMA);
+    const cols = ['collection', 'id', 'data', 'expires_at', 'consumed_at', ...Object.values(COLUMNS)];
+    const values = cols.map((c) => `@${c}`).join(', ');
+    const byField = (sql: (c: string) => string) =>
+      Object.fromEntries(INDEX_FIELDS.map((f) => [f, db.prepare(sql(COLUMNS[f]))])) as Record<
+        IndexField,
+        Database.Statement
+      >;
+    return {
+      get: db.prepare(`SELECT * FROM records WHERE collection = @collection AND id = @id AND ${LIVE}`),
+      put: db.prepare(`INSERT OR REPLACE INTO records (${cols.join(', ')}) VALUES (${values})`),
+      // The conflict branch only fires over an expired row, so `changes` is 0 exactly when a live one exists.
+      insertNew: db.prepare(
+        `INSERT INTO records (${cols.join(', ')}) VALUES (${values})
+         ON CONFLICT (collection, id) DO UPDATE SET
+           ${cols.slice(2).map((c) => `${c} = excluded.${c}`).join(', ')}
+         WHERE records.expires_at IS NOT NULL AND records.expires_at <= @now`,
+      ),
+      consume: db.prepare(
+        `UPDATE records SET consumed_at = @now
+         WHERE collection = @collection AND id = @id AND consumed_at IS NULL AND ${LIVE} RETURNING *`,
+      ),
+      delete: db.prepare('DELETE FROM records WHERE collection = @collection AND id = @id'),
+      list: db.prepare(`SELECT * FROM records WHERE collection = @collection AND ${LIVE} ORDER BY id`),
+      sweep: db.prepare('DELETE FROM records WHERE expires_at IS NOT NULL AND expires_at <= @now'),
+      // Without ANALYZE statistics the planner prefers the primary key's collection prefix, i.e. a scan.
+      findBy: byField(
+        (c) => `SELECT * FROM records INDEXED BY records_${c} WHERE collection = @collection AND ${c} = @value AND ${LIVE} ORDER BY id`,
+      ),
+      deleteBy: byField((c) => `DELETE FROM records INDEXED BY records_${c} WHERE collection = @collection AND ${c} = @value`),
+    };
+  }
+
+  function s() {
+    if (!stmts) throw new Error('sqlite store used before init()');
+    return stmts;
+  }
+
+  const sweep = () => s().sweep.run({ now: Date.now() }).changes;
+
+  return {
+    kind: 'sqlite',
+    async init() {
+      if (stmts) return;
+      stmts = prepare();
+      timer = setInterval(() => {
+        try {
+          sweep();
+        } catch {
+          // a failed sweep is retried at the next tick; reads already hide expired rows
+        }
+      }, opts.sweepIntervalMs ?? 60_000);
+      timer.unref();
+    },
+    async get<T>(collection: string, id: string) {
+      const row = s().get.get({ collection, id, now: Date.now() }) as Row | undefined;
+      return row && fromRow<T>(row);
+    },
+    async put<T>(collection: string, record: StoredRecord<T>) {
+      s().put.run(toRow(collection, record));
+    },
+    async insertNew<T>(collection: string, record: StoredRecord<T>) {
+      return s().insertNew.run({ ...toRow(collection, record), now: Date.now() }).changes === 1;
+    },
+    async consume<T>(collection: string, id: string) {
+      const row = s().consume.get({ collection, id, now: Date.now() }) as Row | undefined;
+      return row && fromRow<T>(row);
+    },
+    async delete(collection: string, id: string) {
+      return s().delete.run({ collection, id }).changes > 0;
+    },
+    async findBy<T>(collection: string, field: IndexField, value: string) {
+      const rows = forField(s().findBy, field).all({ collection, value, now: Date.now() }) as Row[];
+      return rows.map((r) => fromRow<T>(r));
+    },
+    async deleteBy(collection: string, field: IndexField, value: string) {
+      return forField(s().deleteBy, field).run({ collection, value }).changes;
+    },
+    async list<T>(collection: string) {
+      return (s().list.all({ collection, now: Date.now() }) as Row[]).map((r) => fromRow<T>(r));
+    },
+    async sweep() {
+      return sweep();
+    },
+    async close() {
+      clearInterval(timer);
+      if (!db.open) return;
+      if (stmts) db.pragma('optimize');
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The one storage interface of handoff. Both the oidc-provider adapter (see
+ * `oidc-adapter.ts`) and the app's own collections (clients, accounts, keys,
+ * handoffs, replay markers) are built on it, so a store only has to get these
+ * few primitives right and the same contract suite proves both stores.
+ *
+ * Records live in named collections. Expiry is part of the contract: an expired
+ * record is invisible to every read even before the store's sweeper or TTL
+ * index has physically removed it.
+ */
+
+/** Fields that every store indexes, so look-ups by them never scan. */
+export const INDEX_FIELDS = ['grantId', 'uid', 'userCode', 'sub', 'clientId'] as const;
+export type IndexField = (typeof INDEX_FIELDS)[number];
+
+export interface StoredRecord<T = unknown> {
+  id: string;
+  data: T;
+  /** Epoch milliseconds; absent or null means it never expires. */
+  expiresAt?: number | null;
+  /** Epoch milliseconds of the single successful `consume`, else null. */
+  consumedAt?: number | null;
+  grantId?: string;
+  uid?: string;
+  userCode?: string;
+  sub?: string;
+  clientId?: string;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'mongodb';
+  /** Prepares tables/indexes; called once before use. */
+  init(): Promise<void>;
+  /** The record, unless missing or expired. */
+  get<T>(collection: string, id: string): Promise<StoredRecord<T> | undefined>;
+  /** Insert or replace the whole record (consumedAt included, as given). */
+  put<T>(collection: string, record: StoredRecord<T>): Promise<void>;
+  /**
+   * Insert only if no live (unexpired) record has this id. Returns false when
+   * one exists. Atomic: of N concurrent calls with one id, exactly one wins.
+   * Used for replay markers (jti, nonce) and first-start secrets.
+   */
+  insertNew<T>(collection: string, record: StoredRecord<T>): Promise<boolean>;
+  /**
+   * Atomically mark a live, not yet consumed record as consumed and return it
+   * (with consumedAt set). Of N concurrent calls exactly one gets the record;
+   * the others, and calls for missing/expired/consumed records, get undefined.
+   */
+  consume<T>(collection: string, id: string): Promise<StoredRecord<T> | undefined>;
+  /** Removes the record; true when something was removed. */
+  delete(collection: string, id: string): Promise<boolean>;
+  /** Live records whose indexed field equals value. */
+  findBy<T>(collection: string, field: IndexField, value: string): Promise<StoredRecord<T>[]>;
+  /** Removes every record whose indexed field equals value; returns how many. */
+  deleteBy(collection: string, field: IndexField, value: string): Promise<number>;
+  /** Every live record of the collection, ordered by id. */
+  list<T>(collection: string): Promise<StoredRecord<T>[]>;
+  /** Physically removes expired records now; returns how many. */
+  sweep(): Promise<number>;
+  close(): Promise<void>;
+}
