@@ -1,0 +1,71 @@
+/**
+ * handoff's own routes answer errors in the OAuth JSON shape of RFC 6749 §5.2,
+ * plus `details` for per-field validation problems. oidc-provider's errors
+ * cannot carry a 413 or `details`, so our routes throw HttpError and this
+ * module writes the answer itself.
+ */
+import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
+
+export interface ErrorDetail {
+  field: string;
+  message: string;
+}
+
+export interface ErrorBody {
+  error: string;
+  error_description?: string;
+  details?: ErrorDetail[];
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly description?: string,
+    readonly details?: ErrorDetail[],
+  ) {
+    super(description ?? error);
+  }
+
+  body(): ErrorBody {
+    return {
+      error: this.error,
+      ...(this.description ? { error_description: this.description } : {}),
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+}
+
+export const invalidRequest = (description: string, details?: ErrorDetail[]) =>
+  new HttpError(400, 'invalid_request', description, details);
+export const invalidGrant = (description: string) => new HttpError(400, 'invalid_grant', description);
+export const invalidClient = (description = 'client authentication failed') => new HttpError(401, 'invalid_client', description);
+export const unauthorizedClient = (description: string) => new HttpError(400, 'unauthorized_client', description);
+export const notFound = (description = 'not found') => new HttpError(404, 'not_found', description);
+export const payloadTooLarge = (limit: number) =>
+  new HttpError(413, 'invalid_request', `request body exceeds the limit of ${limit} bytes`);
+
+export function writeError(ctx: Context, err: HttpError): void {
+  ctx.status = err.status;
+  ctx.body = err.body();
+  if (err.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="handoff"');
+  ctx.set('Cache-Control', 'no-store');
+}
+
+/**
+ * For handoff's own routes: HttpError becomes its JSON answer; anything else
+ * is logged (without request bodies, which may carry secrets) and becomes a
+ * generic 500 so internals never leak.
+ */
+export function jsonErrors(log: Logger) {
+  return async function jsonErrorsMiddleware(ctx: Context, next: Next) {
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof HttpError) return writeError(ctx, err);
+      log.error({ err, path: ctx.path }, 'unhandled error');
+      writeError(ctx, new HttpError(500, 'server_error', 'internal server error'));
+    }
+  };
+}

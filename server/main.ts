@@ -1,0 +1,71 @@
+/**
+ * The standalone server: configuration from the environment (and `.env`),
+ * the embedded store unless MONGODB_URI is set, plugins from PREAUTH_PLUGINS.
+ * Any start-up problem is one line on stderr and exit code 1.
+ */
+import { ConfigError, loadConfig, readDotEnv } from './config.js';
+import { createHandoff } from './app.js';
+import { createLogger } from './log.js';
+import { openStore } from '../adapters/index.js';
+import { loadPlugins } from '../providers/registry.js';
+
+function fail(line: string): never {
+  process.stderr.write(`handoff: ${line}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  readDotEnv();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`invalid configuration: ${err.message}`);
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+
+  let store;
+  try {
+    store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir });
+  } catch (err) {
+    fail(config.mongodbUri
+      ? `MONGODB_URI: cannot connect to MongoDB (${(err as Error).message})`
+      : `DATA_DIR: cannot open the embedded store in ${config.dataDir} (${(err as Error).message})`);
+  }
+
+  let plugins;
+  try {
+    plugins = await loadPlugins(config.plugins);
+  } catch (err) {
+    fail(`PREAUTH_PLUGINS: ${(err as Error).message}`);
+  }
+
+  const handoff = await createHandoff({
+    issuer: config.issuer,
+    store,
+    providers: plugins,
+    adminToken: config.adminToken,
+    logger: log,
+    maxPayload: config.maxPayload,
+    retention: config.retention,
+  });
+  if (handoff.generatedAdminToken) {
+    // Printed once, on the start that made it; only its hash is stored.
+    process.stdout.write(`handoff: generated admin token (shown once, set ADMIN_TOKEN to choose your own): ${handoff.generatedAdminToken}\n`);
+  }
+
+  const server = handoff.app.listen(config.port, () => {
+    log.info({ issuer: config.issuer, port: config.port, store: handoff.store.kind, providers: handoff.providers.ids() }, 'handoff listening');
+  });
+  server.on('error', (err) => fail(`PORT: cannot listen on ${config.port} (${err.message})`));
+
+  const stop = () => {
+    server.close();
+    void handoff.close().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => fail(`failed to start: ${(err as Error).message}`));

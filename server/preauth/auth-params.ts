@@ -1,0 +1,55 @@
+/**
+ * Checks the authorization parameters of step 1 against the client now, so a
+ * mistake is a 400 to the partner's back end rather than an error page in the
+ * user's browser at step 2. oidc-provider checks them again when redeeming.
+ */
+import type { Client } from 'oidc-provider';
+import { HttpError, invalidRequest, type ErrorDetail } from '../errors.js';
+import type { AuthParams } from '../handoffs.js';
+
+export const AUTH_PARAM_NAMES = ['redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode'] as const;
+export type RawAuthParams = Partial<Record<(typeof AUTH_PARAM_NAMES)[number], string>>;
+
+const RESPONSE_MODES = ['query', 'fragment', 'form_post'];
+const CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
+
+export function checkAuthParams(client: Client, raw: RawAuthParams, scopesSupported: Set<string>): AuthParams {
+  const details: ErrorDetail[] = [];
+  const fail = (field: string, message: string) => details.push({ field, message });
+
+  let redirectUri = raw.redirect_uri;
+  if (redirectUri === undefined) {
+    if (client.redirectUris?.length === 1) redirectUri = client.redirectUris[0];
+    else fail('redirect_uri', 'is required when the client has more than one');
+  } else if (!client.redirectUris?.includes(redirectUri)) {
+    fail('redirect_uri', 'is not registered for this client');
+  }
+  for (const name of ['state', 'nonce'] as const) {
+    if (raw[name] !== undefined && (raw[name] === '' || raw[name]!.length > 2048)) fail(name, 'must be 1 to 2048 characters');
+  }
+  if (raw.code_challenge !== undefined && !CHALLENGE.test(raw.code_challenge)) fail('code_challenge', 'must be 43 to 128 unreserved characters');
+  if (raw.code_challenge_method !== undefined) {
+    if (raw.code_challenge_method !== 'S256') fail('code_challenge_method', 'only S256 is supported');
+    else if (raw.code_challenge === undefined) fail('code_challenge', 'is required with code_challenge_method');
+  }
+  if (raw.response_mode !== undefined && !RESPONSE_MODES.includes(raw.response_mode)) {
+    fail('response_mode', `must be one of ${RESPONSE_MODES.join(', ')}`);
+  }
+  if (details.length) throw invalidRequest('invalid authorization parameters', details);
+
+  const scope = (raw.scope ?? 'openid').split(' ').filter(Boolean);
+  if (!scope.includes('openid')) throw new HttpError(400, 'invalid_scope', 'scope must include openid');
+  const clientScopes = client.scope ? new Set(client.scope.split(' ')) : undefined;
+  const refused = scope.filter((s) => !scopesSupported.has(s) || (clientScopes && s !== 'openid' && !clientScopes.has(s)));
+  if (refused.length) throw new HttpError(400, 'invalid_scope', `scope not allowed: ${refused.join(' ')}`);
+
+  return {
+    redirect_uri: redirectUri!,
+    scope: [...new Set(scope)].join(' '),
+    ...(raw.state !== undefined ? { state: raw.state } : {}),
+    ...(raw.nonce !== undefined ? { nonce: raw.nonce } : {}),
+    ...(raw.code_challenge !== undefined
+      ? { code_challenge: raw.code_challenge, code_challenge_method: raw.code_challenge_method ?? 'S256' } : {}),
+    ...(raw.response_mode !== undefined ? { response_mode: raw.response_mode } : {}),
+  };
+}

@@ -1,0 +1,16 @@
+/**
+ * A client may only use the providers its metadata lists; anything else,
+ * including ids that do not exist, is `unauthorized_client`.
+ */
+import type { Client } from 'oidc-provider';
+import { unauthorizedClient } from '../errors.js';
+
+export function checkProviderAllowed(client: Client, providerId: string): void {
+  const allowed = (client as unknown as { preauth_providers?: string[] }).preauth_providers ?? [];
+  if (!allowed.includes(providerId)) {
+    throw unauthorizedClient(`provider ${JSON.stringify(providerId)} is not allowed for this client`);
+  }
+  if (!client.grantTypeAllowed('authorization_code') || !client.responseTypeAllowed('code')) {
+    throw unauthorizedClient('the client must be registered for the authorization code flow to redeem pre-auth URLs');
+  }
+}

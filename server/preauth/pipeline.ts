@@ -1,0 +1,47 @@
+/**
+ * Step 1, shared by the custom grant and the native endpoints:
+ * allowed provider → schema → authorization parameters → provider
+ * authentication → stored handoff. Each channel only decodes its request
+ * and formats the answer.
+ */
+import type { Client } from 'oidc-provider';
+import type { PreauthResult, Provider } from '../../providers/define.js';
+import type { Handoffs } from '../handoffs.js';
+import { checkAuthParams, type RawAuthParams } from './auth-params.js';
+import { authenticateWith, type AuthenticateDeps } from './authenticate.js';
+import { checkProviderAllowed } from './check-provider-allowed.js';
+import { validatePayload } from './validate-payload.js';
+import { PREAUTH_TTL } from '../oidc/client-metadata.js';
+
+export interface PipelineDeps extends AuthenticateDeps {
+  handoffs: Handoffs;
+  scopesSupported: Set<string>;
+}
+
+export interface PreauthRequest {
+  provider: Provider;
+  client: Client;
+  payload: unknown;
+  params: RawAuthParams;
+  channel: 'grant' | 'native';
+  clientAuthenticated: boolean;
+}
+
+export async function runPreauth(req: PreauthRequest, deps: PipelineDeps): Promise<PreauthResult> {
+  const { provider, client } = req;
+  checkProviderAllowed(client, provider.id);
+  validatePayload(provider, req.payload);
+  const params = checkAuthParams(client, req.params, deps.scopesSupported);
+  const who = await authenticateWith(provider, req.payload, client, req.channel, req.clientAuthenticated, deps);
+  const ttl = (client as unknown as { preauth_ttl?: number }).preauth_ttl ?? PREAUTH_TTL.default;
+  const code = await deps.handoffs.create({
+    provider: provider.id,
+    clientId: client.clientId,
+    sub: who.sub,
+    claims: who.claims ?? {},
+    amr: who.amr ?? [],
+    payload: who.payload,
+    params,
+  }, ttl);
+  return { preauth_url: `${deps.issuer}/preauth/${code}`, expires_in: ttl };
+}

@@ -1,0 +1,53 @@
+/**
+ * Step 1a: `grant_type=urn:handoff:grant-type:preauth` at /token. oidc-provider
+ * has already authenticated the client. The answer is shaped like an RFC 8693
+ * token-exchange response so generic OAuth clients accept it.
+ */
+import type { KoaContextWithOIDC, Provider as OidcProvider } from 'oidc-provider';
+import type { ProviderRegistry } from '../../providers/registry.js';
+import { HttpError, invalidRequest, unauthorizedClient, writeError } from '../errors.js';
+import { PREAUTH_GRANT } from '../oidc/client-metadata.js';
+import { AUTH_PARAM_NAMES, type RawAuthParams } from './auth-params.js';
+import { runPreauth, type PipelineDeps } from './pipeline.js';
+
+export const PREAUTH_TOKEN_TYPE = 'urn:handoff:token-type:preauth-code';
+
+function decode(registry: ProviderRegistry, providerId: string, payload: string | undefined) {
+  const provider = registry.get(providerId);
+  if (!provider) throw unauthorizedClient(`provider ${JSON.stringify(providerId)} is not allowed for this client`);
+  if (!provider.fromGrant) throw invalidRequest(`provider ${providerId} is only available at /providers/${providerId}/preauth`);
+  if (payload === undefined || payload === '') throw invalidRequest('payload is required');
+  try {
+    return { provider, payload: provider.fromGrant(payload) };
+  } catch {
+    throw invalidRequest(`payload is not a well-formed ${providerId} payload`);
+  }
+}
+
+export function registerPreauthGrant(oidc: OidcProvider, registry: ProviderRegistry, deps: PipelineDeps): void {
+  async function preauthGrant(ctx: KoaContextWithOIDC): Promise<void> {
+    const params = ctx.oidc.params as Record<string, string | undefined>;
+    try {
+      if (!params.provider) throw invalidRequest('provider is required');
+      const client = ctx.oidc.client!;
+      const allowed = (client as unknown as { preauth_providers?: string[] }).preauth_providers ?? [];
+      if (!allowed.includes(params.provider)) throw unauthorizedClient(`provider ${JSON.stringify(params.provider)} is not allowed for this client`);
+      const { provider, payload } = decode(registry, params.provider, params.payload);
+      const authParams = Object.fromEntries(AUTH_PARAM_NAMES.map((n) => [n, params[n]])) as RawAuthParams;
+      const result = await runPreauth({ provider, client, payload, params: authParams, channel: 'grant', clientAuthenticated: true }, deps);
+      ctx.body = {
+        preauth_url: result.preauth_url,
+        expires_in: result.expires_in,
+        access_token: result.preauth_url.slice(result.preauth_url.lastIndexOf('/') + 1),
+        token_type: 'N_A',
+        issued_token_type: PREAUTH_TOKEN_TYPE,
+      };
+    } catch (err) {
+      // oidc-provider's errors cannot carry `details`; answer ourselves.
+      if (err instanceof HttpError) return writeError(ctx, err);
+      throw err;
+    }
+  }
+
+  oidc.registerGrantType(PREAUTH_GRANT, preauthGrant, ['provider', 'payload', ...AUTH_PARAM_NAMES], []);
+}
