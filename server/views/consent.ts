@@ -1,0 +1,49 @@
+/**
+ * The consent page: what the client asks for, with "Allow" and "Cancel".
+ * Scope names, claim names and resource indicators come from the request,
+ * so every one of them is escaped.
+ */
+import { escape, page } from './layout.js';
+
+export interface ConsentView {
+  uid: string;
+  clientName?: string;
+  /** OpenID scopes to grant. */
+  scopes: string[];
+  /** Individual claims requested through the `claims` parameter. */
+  claims: string[];
+  /** Resource server scopes, by resource indicator. */
+  resources: Record<string, string[]>;
+}
+
+const SCOPE_TEXT: Record<string, string> = {
+  openid: 'Confirm who you are',
+  profile: 'Your basic profile (name, picture, …)',
+  email: 'Your email address',
+  phone: 'Your phone number',
+  address: 'Your postal address',
+  offline_access: 'Stay connected while you are away (a refresh token)',
+};
+
+const item = (name: string, text?: string) =>
+  `<li>${text ? `${escape(text)} <small>(<code>${escape(name)}</code>)</small>` : `<code>${escape(name)}</code>`}</li>`;
+
+export function consentPage({ uid, clientName, scopes, claims, resources }: ConsentView): string {
+  const base = `/interaction/${encodeURIComponent(uid)}`;
+  const who = clientName ? escape(clientName) : 'This application';
+  const resourceLists = Object.entries(resources)
+    .filter(([, list]) => list.length)
+    .map(([indicator, list]) => `<p>Access to <code>${escape(indicator)}</code>:</p>
+<ul class="scopes">${list.map((s) => item(s)).join('')}</ul>`)
+    .join('\n');
+  return page('Allow access', `<h1>${who} asks for access</h1>
+${scopes.length ? `<ul class="scopes">${scopes.map((s) => item(s, SCOPE_TEXT[s])).join('')}</ul>` : ''}
+${claims.length ? `<p>These details about you:</p><ul class="claims">${claims.map((c) => item(c)).join('')}</ul>` : ''}
+${resourceLists}
+<form method="post" action="${escape(`${base}/confirm`)}">
+<button type="submit" autofocus>Allow</button>
+</form>
+<form method="post" action="${escape(`${base}/abort`)}">
+<button type="submit">Cancel</button>
+</form>`);
+}
