@@ -1,9 +1,16 @@
-// Placeholder: replaced by the admin API implementation.
+/**
+ * The admin API (contract §3): JSON in and out under /admin, every call
+ * authorized by the admin bearer token, checked before anything else.
+ */
 import Router from '@koa/router';
 import type { Provider as OidcProvider } from 'oidc-provider';
 import type { Store } from '../../adapters/store.js';
 import type { Accounts } from '../accounts.js';
+import { notFound } from '../errors.js';
 import type { Handoffs } from '../handoffs.js';
+import { accountRoutes } from './accounts.js';
+import { clientRoutes } from './clients.js';
+import { requireToken } from './require-token.js';
 
 export interface AdminDeps {
   oidc: OidcProvider;
@@ -14,6 +21,29 @@ export interface AdminDeps {
   providerIds: string[];
 }
 
-export function adminRouter(_deps: AdminDeps): Router {
-  return new Router();
+export function adminRouter(deps: AdminDeps): Router {
+  const router = new Router();
+  const clients = clientRoutes(deps);
+  const accounts = accountRoutes(deps);
+
+  // Router middleware runs only when some route matched; the catch-all
+  // below makes every /admin path match, so the token is checked first
+  // even for unknown paths (no probing without the token).
+  router.use(requireToken(deps.checkToken));
+
+  router.post('/admin/clients', clients.create);
+  router.get('/admin/clients', clients.list);
+  router.get('/admin/clients/:id', clients.get);
+  router.patch('/admin/clients/:id', clients.update);
+  router.delete('/admin/clients/:id', clients.remove);
+
+  router.post('/admin/accounts', accounts.create);
+  router.get('/admin/accounts/:sub', accounts.get);
+  router.delete('/admin/accounts/:sub', accounts.remove);
+
+  // Last, so it only answers what no route above handled (they never call next).
+  router.all('/admin{/*rest}', () => {
+    throw notFound('no such admin endpoint');
+  });
+  return router;
 }

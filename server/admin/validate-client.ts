@@ -1,0 +1,51 @@
+/**
+ * Both layers of client validation, as one list of `details`:
+ * 1. the shape of every known field (client-schema.ts), all at once;
+ * 2. oidc-provider's own `Client.validate`, the rules it enforces when it
+ *    loads the client (required fields, supported values, consistency). It
+ *    reports one problem at a time, so its error is one more entry.
+ *
+ * Layer 2 runs on the metadata without the fields layer 1 already refused,
+ * so a problem elsewhere is still found, and its complaint about a refused
+ * field (now missing) is not reported twice.
+ */
+import type { ClientMetadata, Provider as OidcProvider } from 'oidc-provider';
+import type { ErrorDetail } from '../errors.js';
+import { shapeProblems } from './client-schema.js';
+
+type Metadata = Record<string, unknown>;
+
+/** oidc-provider's messages start with the property they are about, when there is one. */
+function fieldOf(message: string, metadata: Metadata, schema: object): string {
+  const word = /^([a-z][a-z0-9_]*)\b/.exec(message)?.[1];
+  if (!word) return 'metadata';
+  const known = (schema as { properties?: Metadata }).properties ?? {};
+  return word in metadata || word in known || word.includes('_') ? word : 'metadata';
+}
+
+async function libraryProblem(oidc: OidcProvider, metadata: Metadata, schema: object): Promise<ErrorDetail | undefined> {
+  try {
+    await oidc.Client.validate(metadata as ClientMetadata);
+    return undefined;
+  } catch (err) {
+    // InvalidClientMetadata carries the human text in error_description;
+    // anything else thrown while judging the input is still about the input.
+    const described = (err as { error_description?: unknown }).error_description;
+    const message = typeof described === 'string' ? described : (err as Error).message;
+    return { field: fieldOf(message, metadata, schema), message };
+  }
+}
+
+export async function clientProblems(
+  oidc: OidcProvider,
+  schema: object,
+  providerIds: string[],
+  metadata: Metadata,
+): Promise<ErrorDetail[]> {
+  const details = shapeProblems(schema, metadata, providerIds);
+  const refused = new Set(details.map((d) => d.field));
+  const rest = Object.fromEntries(Object.entries(metadata).filter(([key]) => !refused.has(key)));
+  const problem = await libraryProblem(oidc, rest, schema);
+  if (problem && !refused.has(problem.field)) details.push(problem);
+  return details;
+}
