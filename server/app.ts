@@ -25,6 +25,7 @@ import { nativePreauthRoute } from './preauth/native-route.js';
 import { registerPreauthGrant } from './preauth/token-grant.js';
 import { preauthRoute } from './redeem/preauth-route.js';
 import { tokenBody } from './token-body.js';
+import { pinIssuer } from './pin-issuer.js';
 
 export interface HandoffOptions {
   /** Issuer identifier: an origin such as `https://login.example.com`. */
@@ -102,6 +103,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.use(adminRouter({ oidc, store, accounts, handoffs, checkToken: admin.check, providerIds: registry.ids() }).routes());
   app.use(interactionRouter({ oidc, accounts }).routes());
   app.use(tokenBody('/token', maxPayload));
+  app.use(pinIssuer(issuer));
   app.use(mount(oidc));
 
   return {

@@ -4,7 +4,6 @@
  * Any start-up problem is one line on stderr and exit code 1.
  */
 import { ConfigError, loadConfig, readDotEnv } from './config.js';
-import { createHandoff } from './app.js';
 import { createLogger } from './log.js';
 import { openStore } from '../adapters/index.js';
 import { loadPlugins } from '../providers/registry.js';
@@ -41,6 +40,9 @@ async function main(): Promise<void> {
     fail(`PREAUTH_PLUGINS: ${(err as Error).message}`);
   }
 
+  // Loaded only now: oidc-provider prints a runtime warning when imported,
+  // which must not add to the one-line configuration error above.
+  const { createHandoff } = await import('./app.js');
   const handoff = await createHandoff({
     issuer: config.issuer,
     store,

@@ -14,6 +14,7 @@ import { interactionPolicyWithPreauth } from '../redeem/preauth-prompt.js';
 import { preauthAcr, redemptionOf } from '../redeem/redemption.js';
 import { errorPage, logoutPage, logoutSuccessPage } from '../views/layout.js';
 import { clientMetadataValidator, EXTRA_CLIENT_METADATA } from './client-metadata.js';
+import { loadExistingGrant } from './load-existing-grant.js';
 
 export const PASSWORD_ACR = 'urn:handoff:password';
 
@@ -85,6 +86,7 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
       return client.grantTypeAllowed('refresh_token');
     },
     rotateRefreshToken: true,
+    loadExistingGrant,
     ttl: {
       AccessToken: 3600,
       AuthorizationCode: 60,
