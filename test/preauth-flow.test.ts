@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import { closeMongo, startServer, type StoreKind, type TestServer } from './support/server.js';
-import { Browser } from './support/browser.js';
+import { Browser, parseForms } from './support/browser.js';
 import {
   basic, createAccount, exchange, grantRequest, hmacBody, nativeRequest, passwordPayload, pkce, readHandoff,
   registerClient, relyingParty, signedJwt, REDIRECT_URI, type RegisteredClient,
@@ -254,6 +254,25 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       assert.equal((await readHandoff(server, tokens.access_token)).status, 401);
       const stored = await server.store.list('handoffs');
       assert.ok(!stored.some((r) => (r.data as { payload?: { data?: unknown } }).payload?.data === 'secret-ish'), 'the record is deleted');
+    });
+
+    it('the payload is gone once the session ends by RP-initiated logout', async () => {
+      const leaving = await registerClient(server, { post_logout_redirect_uris: ['https://rp.example/bye'] });
+      const leavingConfig = await relyingParty(server, leaving);
+      const step1 = await grantRequest(server, leaving, { provider: 'password', payload: passwordPayload('alice', 'alice-password') });
+      const browser = new Browser(server.issuer);
+      const tokens = await exchange(leavingConfig, (await redeem(browser, step1.body.preauth_url)).href, {});
+      assert.equal((await readHandoff(server, tokens.access_token)).status, 200);
+
+      const endSession = client.buildEndSessionUrl(leavingConfig, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'https://rp.example/bye' });
+      let landing = await browser.open(endSession);
+      if (!landing.external) {
+        const form = parseForms(landing.body, landing.url).find((f) => f.id === 'op.logoutForm');
+        assert.ok(form, 'a logout confirmation form');
+        landing = await browser.submit(form.action, { ...form.fields, logout: 'yes' });
+      }
+      assert.equal(landing.external && landing.url.href, 'https://rp.example/bye');
+      assert.equal((await readHandoff(server, tokens.access_token)).status, 401);
     });
 
     it('response_mode=form_post delivers the code in an auto-submitting form', async () => {
