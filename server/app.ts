@@ -24,6 +24,7 @@ import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
 import { nativePreauthRoute } from './preauth/native-route.js';
 import { registerPreauthGrant } from './preauth/token-grant.js';
 import { preauthRoute } from './redeem/preauth-route.js';
+import { recordSession } from './redeem/record-session.js';
 import { tokenBody } from './token-body.js';
 import { pinIssuer } from './pin-issuer.js';
 
@@ -104,6 +105,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.use(interactionRouter({ oidc, accounts }).routes());
   app.use(tokenBody('/token', maxPayload));
   app.use(pinIssuer(issuer));
+  app.use(recordSession(handoffs));
   app.use(mount(oidc));
 
   return {

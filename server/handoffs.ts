@@ -33,9 +33,11 @@ export interface Handoff {
   createdAt: string;
   state: 'pending' | 'redeemed';
   grantId?: string;
+  /** The OP session (its uid) the redemption signed in. */
+  sessionUid?: string;
 }
 
-export type NewHandoff = Omit<Handoff, 'id' | 'createdAt' | 'state' | 'grantId'>;
+export type NewHandoff = Omit<Handoff, 'id' | 'createdAt' | 'state' | 'grantId' | 'sessionUid'>;
 
 export const hashCode = (code: string) => createHash('sha256').update(code).digest('hex');
 
@@ -77,6 +79,13 @@ export class Handoffs {
     });
   }
 
+  /** Records which session a redeemed handoff signed in. */
+  async attachSession(grantId: string, sessionUid: string): Promise<void> {
+    const [record] = await this.store.findBy<Handoff>(COLLECTION, 'grantId', grantId);
+    if (!record || record.data.sessionUid === sessionUid) return;
+    await this.store.put(COLLECTION, { ...record, data: { ...record.data, sessionUid }, uid: sessionUid });
+  }
+
   async forGrant(grantId: string): Promise<Handoff | undefined> {
     const [record] = await this.store.findBy<Handoff>(COLLECTION, 'grantId', grantId);
     return record?.data;
@@ -84,6 +93,10 @@ export class Handoffs {
 
   async deleteForGrant(grantId: string): Promise<void> {
     await this.store.deleteBy(COLLECTION, 'grantId', grantId);
+  }
+
+  async deleteForSession(sessionUid: string): Promise<void> {
+    await this.store.deleteBy(COLLECTION, 'uid', sessionUid);
   }
 
   async deleteForClient(clientId: string): Promise<void> {

@@ -208,6 +208,10 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       const ssoTokens = await exchange(config, sso.callback.href, { verifier: sso.verifier, state: 's' });
       assert.equal(ssoTokens.claims()!.sub, alice.sub);
 
+      const aliceGrant = (await server.handoff.oidc.AccessToken.find(ssoTokens.access_token))!.grantId!;
+      const [aliceRecord] = await server.store.findBy<{ sessionUid?: string }>('handoffs', 'grantId', aliceGrant);
+      assert.equal(typeof aliceRecord?.data.sessionUid, 'string', 'the handoff knows the session it produced');
+
       const second = await grantRequest(server, rp, { provider: 'password', payload: passwordPayload('bob', 'bob-password') });
       const callback = await redeem(browser, second.body.preauth_url);
       const tokens = await exchange(config, callback.href, {});
@@ -216,6 +220,8 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       const after = await silentLogin(server, browser, config);
       const afterTokens = await exchange(config, after.callback.href, { verifier: after.verifier, state: 's' });
       assert.equal(afterTokens.claims()!.sub, bob.sub, 'the browser is signed in as the handoff subject, not the earlier one');
+      assert.deepEqual(await server.store.findBy('handoffs', 'grantId', aliceGrant), [], "the earlier subject's payload ended with its session");
+      assert.notEqual((await readHandoff(server, ssoTokens.access_token)).status, 200);
     });
 
     it('a 900 KiB payload round trip; only the handoff\'s own client reads it', async () => {

@@ -24,8 +24,7 @@ export async function endOtherSession(ctx: Context, oidc: OidcProvider, handoffs
   if (session?.accountId === sub) return; // same person: keep their single sign-on
   if (session) {
     // The earlier subject's session ends, and so do the payloads it carried.
-    const grants = Object.values(session.authorizations ?? {}).map((a) => a.grantId).filter((g): g is string => !!g);
-    await Promise.all(grants.map((grantId) => handoffs.deleteForGrant(grantId)));
+    await handoffs.deleteForSession(session.uid);
     await session.destroy();
   }
   stripCookies(ctx, [name, `${name}.sig`]);
