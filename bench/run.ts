@@ -9,7 +9,9 @@
 import * as client from 'openid-client';
 import { Browser } from '../test/support/browser.js';
 import { closeMongo, startServer, type StoreKind, type TestServer } from '../test/support/server.js';
-import { exchange, hmacBody, nativeRequest, readHandoff, registerClient, relyingParty, type RegisteredClient } from '../test/support/preauth.js';
+import {
+  createAccount, exchange, grantRequest, hmacBody, nativeRequest, passwordPayload, readHandoff, registerClient, relyingParty, type RegisteredClient,
+} from '../test/support/preauth.js';
 
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -62,6 +64,36 @@ async function benchStore(kind: StoreKind) {
     await server.close();
   }
 }
+
+/**
+ * The password provider must not tell an unknown user from a wrong password
+ * by its timing: both pay one scrypt. Reported as a ratio of mean latencies.
+ */
+async function passwordTiming() {
+  const server = await startServer({ kind: 'sqlite' });
+  try {
+    const rp = await registerClient(server, { preauth_providers: ['password'] });
+    await createAccount(server, 'timing', 'timing-password');
+    const attempt = (username: string) => async () => {
+      const res = await grantRequest(server, rp, { provider: 'password', payload: passwordPayload(username, 'wrong-password') });
+      if (res.body.error !== 'invalid_grant') throw new Error(`expected invalid_grant, got ${JSON.stringify(res.body)}`);
+    };
+    await timed(10, 1, attempt('timing'));
+    // Interleaved rounds, so drift on a noisy machine hits both sides alike.
+    let wrong = 0;
+    let unknown = 0;
+    for (let round = 0; round < 10; round++) {
+      wrong += await timed(5, 1, attempt('timing'));
+      unknown += await timed(5, 1, attempt('nobody'));
+    }
+    return { wrongMs: wrong / 50, unknownMs: unknown / 50 };
+  } finally {
+    await server.close();
+  }
+}
+
+const timing = await passwordTiming();
+console.log(`password  wrong password ${timing.wrongMs.toFixed(1)} ms, unknown user ${timing.unknownMs.toFixed(1)} ms: ratio ${(timing.unknownMs / timing.wrongMs).toFixed(2)}`);
 
 const results = [];
 for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {

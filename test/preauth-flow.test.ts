@@ -292,6 +292,15 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       assert.match(landing.body, /name="state" value="fp"/);
     });
 
+    it('response_mode=fragment puts the code in the fragment', async () => {
+      const step1 = await grantRequest(server, rp, { provider: 'password', payload: passwordPayload('alice', 'alice-password'), response_mode: 'fragment', state: 'fr' });
+      const callback = await redeem(new Browser(server.issuer), step1.body.preauth_url);
+      const fragment = new URLSearchParams(callback.hash.slice(1));
+      assert.ok(fragment.get('code'));
+      assert.equal(fragment.get('state'), 'fr');
+      assert.equal(callback.searchParams.get('code'), null);
+    });
+
     it('password natively with HTTP Basic; parameters from the query string', async () => {
       const step1 = await nativeRequest(server, 'password', passwordPayload('alice', 'alice-password', { n: 1 }), 'application/json', {
         auth: basic(rp.client_id, rp.client_secret), query: { state: 'native-state', scope: 'openid email' },
