@@ -15,6 +15,7 @@ import { preauthAcr, redemptionOf } from '../redeem/redemption.js';
 import { errorPage, logoutPage, logoutSuccessPage } from '../views/layout.js';
 import { clientMetadataValidator, EXTRA_CLIENT_METADATA } from './client-metadata.js';
 import { loadExistingGrant } from './load-existing-grant.js';
+import { corsAllowed, introspectionAllowed, revocationAllowed } from './policies.js';
 
 export const PASSWORD_ACR = 'urn:handoff:password';
 
@@ -36,6 +37,7 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
   return {
     adapter: oidcAdapterFactory(deps.store, { grantGone: (grantId) => deps.handoffs.deleteForGrant(grantId) }),
     clients: [],
+    clientBasedCORS: corsAllowed,
     jwks: deps.jwks as Configuration['jwks'],
     cookies: { keys: deps.cookieKeys },
     async findAccount(_ctx, sub) {
@@ -60,8 +62,8 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+      revocation: { enabled: true, allowedPolicy: revocationAllowed },
       userinfo: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       rpInitiatedLogout: {
