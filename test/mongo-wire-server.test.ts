@@ -54,7 +54,7 @@ describe('mongo wire server', () => {
     const one = await c.insertOne({ n: 0, tag: 'first' });
     assert.ok(one.insertedId);
     await c.insertMany([3, 1, 4, 2].map((n) => ({ n, tag: n % 2 ? 'odd' : 'even' })));
-    const top = await c.find({ n: { $gte: 1 } }, { projection: { _id: 0, n: 1 } }).sort({ n: -1 }).skip(1).limit(2).toArray();
+    const top = await c.find({ n: { $gte: 1 } }, { projection: { _id: 0, n: 1 }, sort: { n: -1 }, skip: 1, limit: 2 }).toArray();
     assert.deepEqual(top, [{ n: 3 }, { n: 2 }]);
     assert.deepEqual(await c.findOne({ tag: 'first' }, { projection: { _id: 0 } }), { n: 0, tag: 'first' });
     assert.equal(await c.findOne({ n: 99 }), null);

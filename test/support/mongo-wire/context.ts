@@ -37,7 +37,7 @@ export interface SelectOptions {
   projection?: unknown;
 }
 
-/** Filter, then sort, skip, limit and project, in that order (as mingo's cursor applies them). */
+/** Filter, sort and project with mingo, then skip and limit. */
 export function select(coll: Collection | undefined, filter: Doc, opts: SelectOptions = {}): Doc[] {
   // even with no collection, a bad filter must still fail as it would on mongod
   return selectFrom(coll?.docs() ?? [], filter, opts);
@@ -46,9 +46,9 @@ export function select(coll: Collection | undefined, filter: Doc, opts: SelectOp
 export function selectFrom(docs: Doc[], filter: Doc, opts: SelectOptions = {}): Doc[] {
   const cursor: Cursor<Doc> = find<Doc>(docs, filter, nonEmpty(opts.projection) ? opts.projection : {});
   if (nonEmpty(opts.sort)) cursor.sort(opts.sort);
-  if (opts.skip && opts.skip > 0) cursor.skip(opts.skip);
-  if (opts.limit && opts.limit > 0) cursor.limit(opts.limit);
-  const out = cursor.all();
+  const from = opts.skip && opts.skip > 0 ? opts.skip : 0;
+  const to = opts.limit && opts.limit > 0 ? from + opts.limit : undefined;
+  const out = cursor.all().slice(from, to);
   // mingo emits projected fields in projection order; mongod keeps _id first
   return nonEmpty(opts.projection) ? out.map((d) => ('_id' in d ? withIdFirst(d) : d)) : out;
 }
