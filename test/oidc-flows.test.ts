@@ -75,11 +75,14 @@ interface AuthRequest {
   nonce: string;
 }
 
-async function authRequest(config: client.Configuration, params: Record<string, string> = {}): Promise<AuthRequest> {
+type BuildUrl = (config: client.Configuration, params: Record<string, string>) => URL | Promise<URL>;
+
+/** A fresh PKCE/state/nonce authorization request; `build` may push it first (PAR). */
+async function authRequest(config: client.Configuration, params: Record<string, string> = {}, build: BuildUrl = client.buildAuthorizationUrl): Promise<AuthRequest> {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
-  const url = client.buildAuthorizationUrl(config, {
+  const url = await build(config, {
     redirect_uri: REDIRECT_URI,
     scope: 'openid email',
     state,
@@ -385,17 +388,7 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       const account = await createAccount(server);
       const config = await relyingParty(server, registered);
       const browser = new Browser(server.issuer);
-      const verifier = client.randomPKCECodeVerifier();
-      const state = client.randomState();
-      const nonce = client.randomNonce();
-      const url = await client.buildAuthorizationUrlWithPAR(config, {
-        redirect_uri: REDIRECT_URI,
-        scope: 'openid email',
-        state,
-        nonce,
-        code_challenge: await client.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-      });
+      const { url, verifier, state, nonce } = await authRequest(config, {}, client.buildAuthorizationUrlWithPAR);
       assert.ok(url.searchParams.get('request_uri')?.startsWith('urn:ietf:params:oauth:request_uri:'));
       assert.equal(url.searchParams.get('scope'), null, 'the parameters travelled through the back channel');
 
