@@ -21,7 +21,8 @@ export interface PipelineDeps extends AuthenticateDeps {
 export interface PreauthRequest {
   provider: Provider;
   client: Client;
-  payload: unknown;
+  /** The decoded payload; called only once the provider is known to be allowed. */
+  decode(): unknown;
   params: RawAuthParams;
   channel: 'grant' | 'native';
   clientAuthenticated: boolean;
@@ -30,9 +31,10 @@ export interface PreauthRequest {
 export async function runPreauth(req: PreauthRequest, deps: PipelineDeps): Promise<PreauthResult> {
   const { provider, client } = req;
   checkProviderAllowed(client, provider.id);
-  validatePayload(provider, req.payload);
+  const payload = req.decode();
+  validatePayload(provider, payload);
   const params = checkAuthParams(client, req.params, deps.scopesSupported);
-  const who = await authenticateWith(provider, req.payload, client, req.channel, req.clientAuthenticated, deps);
+  const who = await authenticateWith(provider, payload, client, req.channel, req.clientAuthenticated, deps);
   const ttl = (client as unknown as { preauth_ttl?: number }).preauth_ttl ?? PREAUTH_TTL.default;
   const code = await deps.handoffs.create({
     provider: provider.id,

@@ -4,6 +4,7 @@
  * token-exchange response so generic OAuth clients accept it.
  */
 import type { KoaContextWithOIDC, Provider as OidcProvider } from 'oidc-provider';
+import type { Provider } from '../../providers/define.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import { HttpError, invalidRequest, unauthorizedClient, writeError } from '../errors.js';
 import { PREAUTH_GRANT } from '../oidc/client-metadata.js';
@@ -12,15 +13,14 @@ import { runPreauth, type PipelineDeps } from './pipeline.js';
 
 export const PREAUTH_TOKEN_TYPE = 'urn:handoff:token-type:preauth-code';
 
-function decode(registry: ProviderRegistry, providerId: string, payload: string | undefined) {
-  const provider = registry.get(providerId);
-  if (!provider) throw unauthorizedClient(`provider ${JSON.stringify(providerId)} is not allowed for this client`);
-  if (!provider.fromGrant) throw invalidRequest(`provider ${providerId} is only available at /providers/${providerId}/preauth`);
+/** Decodes the grant's `payload` parameter with the provider's own reader. */
+function decode(provider: Provider, payload: string | undefined): unknown {
+  if (!provider.fromGrant) throw invalidRequest(`provider ${provider.id} is only available at /providers/${provider.id}/preauth`);
   if (payload === undefined || payload === '') throw invalidRequest('payload is required');
   try {
-    return { provider, payload: provider.fromGrant(payload) };
+    return provider.fromGrant(payload);
   } catch {
-    throw invalidRequest(`payload is not a well-formed ${providerId} payload`);
+    throw invalidRequest(`payload is not a well-formed ${provider.id} payload`);
   }
 }
 
@@ -30,11 +30,13 @@ export function registerPreauthGrant(oidc: OidcProvider, registry: ProviderRegis
     try {
       if (!params.provider) throw invalidRequest('provider is required');
       const client = ctx.oidc.client!;
-      const allowed = (client as unknown as { preauth_providers?: string[] }).preauth_providers ?? [];
-      if (!allowed.includes(params.provider)) throw unauthorizedClient(`provider ${JSON.stringify(params.provider)} is not allowed for this client`);
-      const { provider, payload } = decode(registry, params.provider, params.payload);
+      // An unknown id cannot be in the client's list either: same answer.
+      const provider = registry.get(params.provider);
+      if (!provider) throw unauthorizedClient(`provider ${JSON.stringify(params.provider)} is not allowed for this client`);
       const authParams = Object.fromEntries(AUTH_PARAM_NAMES.map((n) => [n, params[n]])) as RawAuthParams;
-      const result = await runPreauth({ provider, client, payload, params: authParams, channel: 'grant', clientAuthenticated: true }, deps);
+      const result = await runPreauth({
+        provider, client, decode: () => decode(provider, params.payload), params: authParams, channel: 'grant', clientAuthenticated: true,
+      }, deps);
       ctx.body = {
         preauth_url: result.preauth_url,
         expires_in: result.expires_in,
