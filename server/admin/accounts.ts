@@ -17,7 +17,7 @@ const ACCOUNT_SCHEMA = {
   required: ['username', 'password'],
   properties: {
     username: { type: 'string', minLength: 1, maxLength: 256 },
-    password: { type: 'string', minLength: 8, maxLength: 1024 },
+    password: { type: 'string', minLength: 1, maxLength: 1024 },
     claims: { type: 'object' },
   },
 };

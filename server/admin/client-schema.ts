@@ -17,10 +17,10 @@ export function clientShapeSchema(providerIds: string[]): object {
   return {
     type: 'object',
     properties: {
-      // URL-safe, so ids can sit in admin paths and HTTP Basic without escaping surprises.
-      client_id: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9._~-]+$' },
+      // Printable ASCII without spaces: ids sit in admin paths and HTTP Basic.
+      client_id: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\x21-\x7E]+$' },
       // Also the HS256 / HMAC key of the signed-jwt and hmac-form providers.
-      client_secret: { type: 'string', minLength: 16 },
+      client_secret: { type: 'string', minLength: 1, maxLength: 1024 },
       redirect_uris: strings,
       post_logout_redirect_uris: strings,
       grant_types: strings,
