@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
+  if (config.adminToken && config.adminToken.length < 16) log.warn('ADMIN_TOKEN is shorter than 16 characters; use a long random token');
 
   let store;
   try {
