@@ -33,6 +33,9 @@ export interface HandoffOptions {
   issuer: string;
   /** An opened Store, or where to open one (SQLite in `dataDir` unless `mongodbUri`). */
   store?: Store | { mongodbUri?: string; dataDir?: string };
+  /** Shorthands for `store: { dataDir, mongodbUri }`. */
+  dataDir?: string;
+  mongodbUri?: string;
   /** Providers besides the built-ins (plugins). */
   providers?: Provider[];
   /** Set false to serve only `providers`. */
@@ -46,7 +49,13 @@ export interface HandoffOptions {
   retention?: number;
 }
 
-export interface HandoffServer {
+/**
+ * The Koa application itself (listen, callback, or mount it), carrying what
+ * else an embedding app may need. `app` points at itself for symmetry.
+ */
+export type HandoffServer = Koa & HandoffParts;
+
+export interface HandoffParts {
   app: Koa;
   oidc: OidcProvider;
   store: Store;
@@ -61,9 +70,10 @@ const isStore = (value: unknown): value is Store => !!value && typeof (value as 
 export async function createHandoff(options: HandoffOptions): Promise<HandoffServer> {
   const issuer = new URL(options.issuer).origin;
   const log = options.logger ?? createLogger('info');
+  const where = isStore(options.store) ? undefined : options.store;
   const store = isStore(options.store)
     ? options.store
-    : await openStore({ dataDir: options.store?.dataDir ?? './data', mongodbUri: options.store?.mongodbUri });
+    : await openStore({ dataDir: where?.dataDir ?? options.dataDir ?? './data', mongodbUri: where?.mongodbUri ?? options.mongodbUri });
   const registry = new ProviderRegistry([...(options.builtinProviders === false ? [] : builtinProviders), ...(options.providers ?? [])]);
   const maxPayload = options.maxPayload ?? 1024 * 1024;
   const retention = options.retention ?? 24 * 3600;
@@ -108,7 +118,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.use(recordSession(handoffs));
   app.use(mount(oidc));
 
-  return {
+  const parts: HandoffParts = {
     app,
     oidc,
     store,
@@ -116,4 +126,5 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
     generatedAdminToken: admin.generated,
     close: () => store.close(),
   };
+  return Object.assign(app, parts);
 }

@@ -18,7 +18,16 @@ export interface ErrorBody {
   details?: ErrorDetail[];
 }
 
+/** Marks HttpErrors across module copies (a plugin may load the built package). */
+const BRAND = Symbol.for('handoff.HttpError');
+
 export class HttpError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  readonly [BRAND] = true;
+
   constructor(
     readonly status: number,
     readonly error: string,

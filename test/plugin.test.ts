@@ -10,6 +10,11 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import mount from 'koa-mount';
+import { pino } from 'pino';
 import { createHandoff, defineProvider } from 'handoff';
 import { xmlTicket } from './fixtures/xml-provider.js';
 import { Browser } from './support/browser.js';
@@ -49,6 +54,35 @@ describe('the package entry point', () => {
   it("import { createHandoff, defineProvider } from 'handoff' works", () => {
     assert.equal(typeof createHandoff, 'function');
     assert.equal(typeof defineProvider, 'function');
+  });
+
+  it('createHandoff builds a Koa application that another Koa app can mount', async () => {
+    const http = createHttpServer();
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const dataDir = tempDir();
+    const handoff = await createHandoff({ issuer, dataDir, adminToken: 'library-admin-token', providers: [xmlTicket], logger: pino({ level: 'silent' }) });
+    try {
+      assert.equal(typeof handoff.callback, 'function', 'a Koa application');
+      assert.deepEqual(handoff.providers.ids(), ['password', 'signed-jwt', 'hmac-form', 'xml-ticket']);
+      const outer = new Koa();
+      outer.use(async (ctx, next) => {
+        ctx.set('x-outer', 'yes');
+        await next();
+      });
+      outer.use(mount(handoff));
+      http.on('request', outer.callback());
+      const res = await fetch(`${issuer}/.well-known/openid-configuration`);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-outer'), 'yes');
+      assert.equal((await res.json() as { issuer: string }).issuer, issuer);
+      const admin = await fetch(`${issuer}/admin/clients`, { headers: { authorization: 'Bearer library-admin-token' } });
+      assert.equal(admin.status, 200);
+    } finally {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await handoff.close();
+    }
   });
 });
 
