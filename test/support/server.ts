@@ -54,12 +54,17 @@ function withDatabase(uri: string, db: string): string {
   return url.toString();
 }
 
+/** A URI of a fresh database on the test MongoDB (the wire server, or MONGODB_URI). */
+export async function freshMongoUri(): Promise<string> {
+  return withDatabase(await mongoUri(), `handoff_test_${randomBytes(6).toString('hex')}`);
+}
+
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
   const kind = options.kind ?? 'sqlite';
   const ownDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'handoff-test-'));
   const store = kind === 'mongodb'
-    ? await openStore({ dataDir, mongodbUri: withDatabase(await mongoUri(), `handoff_test_${randomBytes(6).toString('hex')}`) })
+    ? await openStore({ dataDir, mongodbUri: await freshMongoUri() })
     : await openStore({ dataDir });
 
   const http: Server = createServer();
