@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createHandoff, type HandoffServer } from '../server/app.js';
 import { Browser } from './support/browser.js';
-import { closeMongo, freshMongoUri, type TestServer } from './support/server.js';
+import { adminClient, closeMongo, freshMongoUri, type TestServer } from './support/server.js';
 import { createAccount, exchange, grantRequest, passwordPayload, pkce, readHandoff, registerClient, relyingParty } from './support/preauth.js';
 
 describe('two instances on one MongoDB', () => {
@@ -45,15 +45,7 @@ describe('two instances on one MongoDB', () => {
       adminToken,
       handoff: instances[0],
       store: instances[0].store,
-      async admin(method, path, body) {
-        const res = await fetch(`${issuer}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        const text = await res.text();
-        return { status: res.status, body: text ? JSON.parse(text) : undefined };
-      },
+      admin: adminClient(issuer, adminToken),
       close: async () => {},
     };
   });

@@ -59,6 +59,19 @@ export async function freshMongoUri(): Promise<string> {
   return withDatabase(await mongoUri(), `handoff_test_${randomBytes(6).toString('hex')}`);
 }
 
+/** JSON calls to the admin API of the server at `issuer`. */
+export function adminClient(issuer: string, adminToken: string): TestServer['admin'] {
+  return async (method, path, body) => {
+    const res = await fetch(`${issuer}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+}
+
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
   const kind = options.kind ?? 'sqlite';
   const ownDir = !options.dataDir;
@@ -85,15 +98,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     adminToken,
     handoff,
     store,
-    async admin(method, path, body) {
-      const res = await fetch(`${issuer}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    },
+    admin: adminClient(issuer, adminToken),
     async close() {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
