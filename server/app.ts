@@ -27,6 +27,7 @@ import { preauthRoute } from './redeem/preauth-route.js';
 import { recordSession } from './redeem/record-session.js';
 import { tokenBody } from './token-body.js';
 import { pinIssuer } from './pin-issuer.js';
+import { ownCookies } from './own-cookies.js';
 
 export interface HandoffOptions {
   /** Issuer identifier: an origin such as `https://login.example.com`. */
@@ -70,10 +71,9 @@ const isStore = (value: unknown): value is Store => !!value && typeof (value as 
 export async function createHandoff(options: HandoffOptions): Promise<HandoffServer> {
   const issuer = new URL(options.issuer).origin;
   const log = options.logger ?? createLogger('info');
-  const where = isStore(options.store) ? undefined : options.store;
   const store = isStore(options.store)
     ? options.store
-    : await openStore({ dataDir: where?.dataDir ?? options.dataDir ?? './data', mongodbUri: where?.mongodbUri ?? options.mongodbUri });
+    : await openStore({ dataDir: options.store?.dataDir ?? options.dataDir ?? './data', mongodbUri: options.store?.mongodbUri ?? options.mongodbUri });
   const registry = new ProviderRegistry([...(options.builtinProviders === false ? [] : builtinProviders), ...(options.providers ?? [])]);
   const maxPayload = options.maxPayload ?? 1024 * 1024;
   const retention = options.retention ?? 24 * 3600;
@@ -104,6 +104,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   router.post('/providers/:provider/preauth', nativePreauthRoute(registry, oidc, { ...pipeline, maxPayload }));
   router.get('/handoff', handoffRoute(oidc, handoffs));
 
+  app.use(ownCookies(app));
   app.use(async (ctx, next) => {
     const started = Date.now();
     await next();

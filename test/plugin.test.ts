@@ -19,10 +19,10 @@ import { createHandoff, defineProvider } from 'handoff';
 import { xmlTicket } from './fixtures/xml-provider.js';
 import { Browser } from './support/browser.js';
 import {
-  basic, exchange, grantRequest, nativeRequest, pkce, readHandoff, registerClient, relyingParty, REDIRECT_URI, PREAUTH_GRANT,
-  type RegisteredClient,
+  basic, createAccount, exchange, grantRequest, nativeRequest, passwordPayload, pkce, readHandoff, registerClient, relyingParty, REDIRECT_URI,
+  PREAUTH_GRANT, type RegisteredClient,
 } from './support/preauth.js';
-import { startServer, type TestServer } from './support/server.js';
+import { adminClient, startServer, type TestServer } from './support/server.js';
 import { assertRefused, cleanupChildren, freePort, runServer, stopServer, tempDir, waitForLine } from './support/spawn.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/xml-provider.ts', import.meta.url));
@@ -66,6 +66,7 @@ describe('the package entry point', () => {
       assert.equal(typeof handoff.callback, 'function', 'a Koa application');
       assert.deepEqual(handoff.providers.ids(), ['password', 'signed-jwt', 'hmac-form', 'xml-ticket']);
       const outer = new Koa();
+      outer.keys = ['the outer app signs its own cookies with another key'];
       outer.use(async (ctx, next) => {
         ctx.set('x-outer', 'yes');
         await next();
@@ -78,6 +79,25 @@ describe('the package entry point', () => {
       assert.equal((await res.json() as { issuer: string }).issuer, issuer);
       const admin = await fetch(`${issuer}/admin/clients`, { headers: { authorization: 'Bearer library-admin-token' } });
       assert.equal(admin.status, 200);
+
+      // A whole two-step login through the mount: cookies must survive it.
+      const embedded = { issuer, admin: adminClient(issuer, 'library-admin-token') };
+      const rp = await registerClient(embedded, { preauth_providers: ['password'] });
+      const account = await createAccount(embedded, 'embedded', 'embedded-password');
+      const step1 = await grantRequest(embedded, rp, { provider: 'password', payload: passwordPayload('embedded', 'embedded-password') });
+      const landing = await new Browser(issuer).open(step1.body.preauth_url);
+      assert.ok(landing.external, `ended at ${landing.url}`);
+      const tokens = await exchange(await relyingParty(embedded, rp), landing.url.href, {});
+      assert.equal(tokens.claims()!.sub, account.sub);
+
+      // The interactive login page reads oidc-provider's interaction cookie with handoff's keys.
+      const { challenge } = await pkce();
+      const auth = new URL('/auth', issuer);
+      for (const [k, v] of Object.entries({ client_id: rp.client_id, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' })) auth.searchParams.set(k, v);
+      const page = await new Browser(issuer).open(auth);
+      assert.equal(page.external, false);
+      assert.equal(page.status, 200, `login page: ${page.external ? '' : page.body.slice(0, 200)}`);
+      assert.match(page.external ? '' : page.body, /type="password"/);
     } finally {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -9,6 +9,9 @@ import * as jose from 'jose';
 import { hmacFormSignature } from '../../providers/hmac-form.js';
 import type { TestServer } from './server.js';
 
+/** What these helpers need of a running server. */
+type Server = Pick<TestServer, 'issuer' | 'admin'>;
+
 export const REDIRECT_URI = 'https://rp.example/cb';
 export const PREAUTH_GRANT = 'urn:handoff:grant-type:preauth';
 
@@ -18,7 +21,7 @@ export interface RegisteredClient {
   [key: string]: unknown;
 }
 
-export async function registerClient(server: TestServer, metadata: Record<string, unknown> = {}): Promise<RegisteredClient> {
+export async function registerClient(server: Server, metadata: Record<string, unknown> = {}): Promise<RegisteredClient> {
   const { status, body } = await server.admin('POST', '/admin/clients', {
     redirect_uris: [REDIRECT_URI],
     grant_types: ['authorization_code', 'refresh_token', PREAUTH_GRANT],
@@ -31,7 +34,7 @@ export async function registerClient(server: TestServer, metadata: Record<string
   return body;
 }
 
-export async function createAccount(server: TestServer, username: string, password: string, claims: Record<string, unknown> = {}) {
+export async function createAccount(server: Server, username: string, password: string, claims: Record<string, unknown> = {}) {
   const { status, body } = await server.admin('POST', '/admin/accounts', { username, password, claims });
   if (status !== 201) throw new Error(`account creation failed: ${status} ${JSON.stringify(body)}`);
   return body as { sub: string; username: string; claims: Record<string, unknown> };
@@ -40,7 +43,7 @@ export async function createAccount(server: TestServer, username: string, passwo
 export const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 /** openid-client's view of a registered client. */
-export function relyingParty(server: TestServer, rp: RegisteredClient): Promise<client.Configuration> {
+export function relyingParty(server: Server, rp: RegisteredClient): Promise<client.Configuration> {
   return client.discovery(new URL(server.issuer), rp.client_id, rp.client_secret, undefined, { execute: [client.allowInsecureRequests] });
 }
 
@@ -50,7 +53,7 @@ export async function pkce() {
 }
 
 /** Step 1a with a plain HTTP request, to see status and body exactly. */
-export async function grantRequest(server: TestServer, rp: RegisteredClient, params: Record<string, string>, auth = basic(rp.client_id, rp.client_secret)) {
+export async function grantRequest(server: Server, rp: RegisteredClient, params: Record<string, string>, auth = basic(rp.client_id, rp.client_secret)) {
   const res = await fetch(`${server.issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth },
@@ -60,7 +63,7 @@ export async function grantRequest(server: TestServer, rp: RegisteredClient, par
 }
 
 /** Step 1b; query holds the authorization parameters. */
-export async function nativeRequest(server: TestServer, provider: string, body: string | Buffer, type: string, init: { query?: Record<string, string>; auth?: string } = {}) {
+export async function nativeRequest(server: Server, provider: string, body: string | Buffer, type: string, init: { query?: Record<string, string>; auth?: string } = {}) {
   const url = new URL(`/providers/${provider}/preauth`, server.issuer);
   for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.set(k, v);
   const res = await fetch(url, {
@@ -75,7 +78,7 @@ export const passwordPayload = (username: string, password: string, data?: unkno
   JSON.stringify({ username, password, ...(data === undefined ? {} : { data }) });
 
 /** A signed-jwt payload; `key` is a secret string (HS256) or a private key. */
-export async function signedJwt(server: TestServer, rp: RegisteredClient, claims: Record<string, unknown>, opts: { alg?: string; key?: jose.CryptoKey | Uint8Array; kid?: string } = {}) {
+export async function signedJwt(server: Server, rp: RegisteredClient, claims: Record<string, unknown>, opts: { alg?: string; key?: jose.CryptoKey | Uint8Array; kid?: string } = {}) {
   const now = Math.floor(Date.now() / 1000);
   const alg = opts.alg ?? 'HS256';
   const key = opts.key ?? new TextEncoder().encode(rp.client_secret);
@@ -104,7 +107,7 @@ export function exchange(config: client.Configuration, callback: string, checks:
   });
 }
 
-export async function readHandoff(server: TestServer, accessToken: string) {
+export async function readHandoff(server: Server, accessToken: string) {
   const res = await fetch(`${server.issuer}/handoff`, { headers: { authorization: `Bearer ${accessToken}` } });
   return { status: res.status, body: await res.json() as Record<string, any> };
 }
