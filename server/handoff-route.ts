@@ -6,14 +6,15 @@
 import type { Context } from 'koa';
 import type { Provider as OidcProvider } from 'oidc-provider';
 import type { Handoffs } from './handoffs.js';
+import { bearerToken } from './bearer.js';
 import { HttpError } from './errors.js';
 
 const invalidToken = (description: string) => new HttpError(401, 'invalid_token', description);
 
 function bearer(ctx: Context): string {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
-  if (!match) throw invalidToken('a bearer access token is required');
-  return match[1];
+  const token = bearerToken(ctx);
+  if (!token) throw invalidToken('a bearer access token is required');
+  return token;
 }
 
 export function handoffRoute(oidc: OidcProvider, handoffs: Handoffs) {

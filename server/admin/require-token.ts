@@ -4,14 +4,15 @@
  * admin paths or ids exist. Admin answers may carry secrets: never cached.
  */
 import type { Context, Next } from 'koa';
+import { bearerToken } from '../bearer.js';
 import { HttpError } from '../errors.js';
 
 export function requireToken(check: (token: string | undefined) => boolean) {
   return async function requireAdminToken(ctx: Context, next: Next): Promise<void> {
     ctx.set('Cache-Control', 'no-store');
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
-    if (!match) throw new HttpError(401, 'invalid_token', 'an admin bearer token is required');
-    if (!check(match[1])) throw new HttpError(401, 'invalid_token', 'the admin token is not valid');
+    const token = bearerToken(ctx);
+    if (!token) throw new HttpError(401, 'invalid_token', 'an admin bearer token is required');
+    if (!check(token)) throw new HttpError(401, 'invalid_token', 'the admin token is not valid');
     await next();
   };
 }
