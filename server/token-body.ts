@@ -5,7 +5,7 @@
  */
 import type { Context, Next } from 'koa';
 import { HttpError, writeError } from './errors.js';
-import { mediaType, readBody } from './preauth/read-body.js';
+import { mediaType, readBody } from './read-body.js';
 
 export function tokenBody(tokenPath: string, limit: number) {
   return async function readTokenBody(ctx: Context, next: Next): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import type { Context } from 'koa';
 import { invalidRequest } from '../errors.js';
-import { readBody } from '../preauth/read-body.js';
+import { readBody } from '../read-body.js';
 
 /** Client metadata with a few JWKs fits easily; anything larger is a mistake. */
 export const ADMIN_BODY_LIMIT = 256 * 1024;

@@ -4,7 +4,7 @@
  */
 import type { Context } from 'koa';
 import { HttpError, invalidRequest } from '../errors.js';
-import { mediaType, readBody } from '../preauth/read-body.js';
+import { mediaType, readBody } from '../read-body.js';
 
 export const FORM_LIMIT = 8 * 1024;
 

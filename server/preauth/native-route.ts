@@ -11,7 +11,7 @@ import type { ProviderRegistry } from '../../providers/registry.js';
 import { HttpError, invalidClient, invalidRequest, notFound } from '../errors.js';
 import { AUTH_PARAM_NAMES, type RawAuthParams } from './auth-params.js';
 import { runPreauth, type PipelineDeps } from './pipeline.js';
-import { mediaType, readBody } from './read-body.js';
+import { mediaType, readBody } from '../read-body.js';
 
 /** Hashing first makes the comparison constant-time whatever the lengths. */
 function sameSecret(a: string, b: string): boolean {

@@ -3,7 +3,7 @@
  * the bytes on the wire, so a JWS's base64 growth counts too.
  */
 import type { Context } from 'koa';
-import { invalidRequest, payloadTooLarge } from '../errors.js';
+import { invalidRequest, payloadTooLarge } from './errors.js';
 
 /**
  * An oversized body is still read to its end (and dropped) before the 413 is
