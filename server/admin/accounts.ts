@@ -8,7 +8,7 @@ import { toPublic, type Claims } from '../accounts.js';
 import { HttpError, invalidRequest, notFound, type ErrorDetail } from '../errors.js';
 import { validate } from '../validation.js';
 import { readJsonObject } from './read-json.js';
-import type { AdminDeps } from './router.js';
+import type { AdminDeps } from './deps.js';
 
 const ACCOUNT_SCHEMA = {
   type: 'object',

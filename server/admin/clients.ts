@@ -11,7 +11,7 @@ import { applyDefaults, withCredentials, withoutSecret, withoutServerManaged } f
 import { clientShapeSchema } from './client-schema.js';
 import { purgeClient } from './purge-client.js';
 import { readJsonObject, type JsonObject } from './read-json.js';
-import type { AdminDeps } from './router.js';
+import type { AdminDeps } from './deps.js';
 import { clientProblems } from './validate-client.js';
 
 const CLIENTS = oidcCollection('Client');

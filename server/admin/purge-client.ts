@@ -8,7 +8,7 @@
  * their own and fail on use, since the client can no longer be found.
  */
 import { oidcCollection } from '../../adapters/oidc-adapter.js';
-import type { AdminDeps } from './router.js';
+import type { AdminDeps } from './deps.js';
 
 const PER_CLIENT_MODELS = [
   'AccessToken',

@@ -3,23 +3,12 @@
  * authorized by the admin bearer token, checked before anything else.
  */
 import Router from '@koa/router';
-import type { Provider as OidcProvider } from 'oidc-provider';
-import type { Store } from '../../adapters/store.js';
-import type { Accounts } from '../accounts.js';
 import { notFound } from '../errors.js';
-import type { Handoffs } from '../handoffs.js';
 import { accountRoutes } from './accounts.js';
 import { clientRoutes } from './clients.js';
+import type { AdminDeps } from './deps.js';
 import { requireToken } from './require-token.js';
 
-export interface AdminDeps {
-  oidc: OidcProvider;
-  store: Store;
-  accounts: Accounts;
-  handoffs: Handoffs;
-  checkToken(token: string | undefined): boolean;
-  providerIds: string[];
-}
 
 export function adminRouter(deps: AdminDeps): Router {
   const router = new Router();

@@ -1,0 +1,17 @@
+/**
+ * What the admin routes need, in its own file so the route modules and the
+ * router that mounts them do not import each other.
+ */
+import type { Provider as OidcProvider } from 'oidc-provider';
+import type { Store } from '../../adapters/store.js';
+import type { Accounts } from '../accounts.js';
+import type { Handoffs } from '../handoffs.js';
+
+export interface AdminDeps {
+  oidc: OidcProvider;
+  store: Store;
+  accounts: Accounts;
+  handoffs: Handoffs;
+  checkToken(token: string | undefined): boolean;
+  providerIds: string[];
+}
