@@ -15,6 +15,7 @@ import { Accounts } from './accounts.js';
 import { adminRouter } from './admin/router.js';
 import { adminToken } from './admin-token.js';
 import { jsonErrors } from './errors.js';
+import { createEvents, type Events } from './events.js';
 import { handoffRoute } from './handoff-route.js';
 import { Handoffs } from './handoffs.js';
 import { interactionRouter } from './interaction/router.js';
@@ -61,6 +62,8 @@ export interface HandoffParts {
   oidc: OidcProvider;
   store: Store;
   providers: ProviderRegistry;
+  /** Audit events and the Prometheus registry of this instance. */
+  events: Events;
   /** The admin token made on this start (print it once), if one was made. */
   generatedAdminToken?: string;
   close(): Promise<void>;
@@ -80,6 +83,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
 
   const accounts = new Accounts(store);
   const handoffs = new Handoffs(store);
+  const events = createEvents(log);
   const keys = await loadKeys(store);
   const admin = await adminToken(store, options.adminToken);
 
@@ -87,7 +91,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
     store, accounts, handoffs, retention, jwks: keys.jwks, cookieKeys: keys.cookieKeys, providerIds: registry.ids(),
   }));
   oidc.on('server_error', (_ctx, err) => log.error({ err }, 'oidc-provider server error'));
-  const pipeline = { store, accounts, handoffs, issuer, scopesSupported: new Set<string>(SCOPES) };
+  const pipeline = { store, accounts, handoffs, events, issuer, scopesSupported: new Set<string>(SCOPES) };
   registerPreauthGrant(oidc, registry, pipeline);
 
   const app = new Koa();
@@ -112,7 +116,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   });
   app.use(jsonErrors(log));
   app.use(router.routes());
-  app.use(adminRouter({ oidc, store, accounts, handoffs, checkToken: admin.check, providerIds: registry.ids() }).routes());
+  app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids() }).routes());
   app.use(interactionRouter({ oidc, accounts }).routes());
   app.use(tokenBody('/token', maxPayload));
   app.use(pinIssuer(issuer));
@@ -124,6 +128,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
     oidc,
     store,
     providers: registry,
+    events,
     generatedAdminToken: admin.generated,
     close: () => store.close(),
   };

@@ -33,6 +33,8 @@ export class HttpError extends Error {
     readonly error: string,
     readonly description?: string,
     readonly details?: ErrorDetail[],
+    /** Extra response headers, such as `Retry-After`. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(description ?? error);
   }
@@ -54,11 +56,17 @@ export const unauthorizedClient = (description: string) => new HttpError(400, 'u
 export const notFound = (description = 'not found') => new HttpError(404, 'not_found', description);
 export const payloadTooLarge = (limit: number) =>
   new HttpError(413, 'invalid_request', `request body exceeds the limit of ${limit} bytes`);
+/** Over a rate limit or a cap; `retryAfter` in whole seconds. */
+export const tooManyRequests = (description: string, retryAfter: number) =>
+  new HttpError(429, 'too_many_requests', description, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfter))) });
+export const temporarilyUnavailable = (description = 'the store is not answering; try again shortly') =>
+  new HttpError(503, 'temporarily_unavailable', description, undefined, { 'Retry-After': '5' });
 
 export function writeError(ctx: Context, err: HttpError): void {
   ctx.status = err.status;
   ctx.body = err.body();
-  if (err.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="handoff"');
+  ctx.set(err.headers);
+  if (err.status === 401 && !err.headers['WWW-Authenticate']) ctx.set('WWW-Authenticate', 'Bearer realm="handoff"');
   ctx.set('Cache-Control', 'no-store');
 }
 

@@ -29,7 +29,7 @@ function subProblem(claims: unknown): ErrorDetail[] {
     : [];
 }
 
-export function accountRoutes({ accounts }: Pick<AdminDeps, 'accounts'>) {
+export function accountRoutes({ accounts, events }: Pick<AdminDeps, 'accounts' | 'events'>) {
   return {
     async create(ctx: Context): Promise<void> {
       const body = await readJsonObject(ctx);
@@ -41,6 +41,7 @@ export function accountRoutes({ accounts }: Pick<AdminDeps, 'accounts'>) {
         claims: body.claims as Claims | undefined,
       });
       if (!account) throw new HttpError(409, 'invalid_request', 'username already exists');
+      events.emit('account.created', { sub: account.sub });
       ctx.status = 201;
       ctx.set('Location', `/admin/accounts/${encodeURIComponent(account.sub)}`);
       ctx.body = toPublic(account);
@@ -54,6 +55,7 @@ export function accountRoutes({ accounts }: Pick<AdminDeps, 'accounts'>) {
 
     async remove(ctx: Context): Promise<void> {
       if (!(await accounts.delete(ctx.params.sub))) throw notFound('unknown account');
+      events.emit('account.deleted', { sub: ctx.params.sub });
       ctx.status = 204;
     },
   };

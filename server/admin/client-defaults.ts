@@ -5,7 +5,7 @@
  * validator at load time) so GET shows what is in force.
  */
 import { randomBytes } from 'node:crypto';
-import { PREAUTH_GRANT, PREAUTH_TTL } from '../oidc/client-metadata.js';
+import { fillExtensionDefaults, PREAUTH_GRANT } from '../oidc/client-metadata.js';
 
 type Metadata = Record<string, unknown>;
 
@@ -24,9 +24,7 @@ export function withoutServerManaged(input: Metadata): Metadata {
  * of the wrong shape are left alone for validation to report.
  */
 export function applyDefaults(metadata: Metadata): Metadata {
-  metadata.preauth_providers ??= [];
-  metadata.preauth_ttl ??= PREAUTH_TTL.default;
-  metadata.first_party ??= false;
+  fillExtensionDefaults(metadata);
   const providers = metadata.preauth_providers;
   if (Array.isArray(providers) && providers.length) {
     if (metadata.grant_types === undefined) metadata.grant_types = ['authorization_code', PREAUTH_GRANT];

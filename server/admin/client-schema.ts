@@ -8,7 +8,7 @@
  * ended and oidc-provider judges the rest.
  */
 import type { ErrorDetail } from '../errors.js';
-import { PREAUTH_TTL } from '../oidc/client-metadata.js';
+import { EXTENSIONS } from '../oidc/client-metadata.js';
 import { validate } from '../validation.js';
 
 const strings = { type: 'array', items: { type: 'string' } } as const;
@@ -34,14 +34,12 @@ export function clientShapeSchema(providerIds: string[]): object {
       },
       scope: { type: 'string' },
       client_name: { type: 'string' },
+      ...Object.fromEntries(Object.entries(EXTENSIONS).map(([key, extension]) => [key, extension.schema])),
       preauth_providers: {
-        type: 'array',
-        uniqueItems: true,
+        ...EXTENSIONS.preauth_providers.schema,
         // an empty enum is not a valid schema; with no providers nothing is allowed
         items: providerIds.length ? { type: 'string', enum: providerIds } : { not: {} },
       },
-      preauth_ttl: { type: 'integer', minimum: PREAUTH_TTL.min, maximum: PREAUTH_TTL.max },
-      first_party: { type: 'boolean' },
     },
   };
 }

@@ -21,7 +21,7 @@ const withoutNulls = (input: JsonObject): JsonObject =>
   Object.fromEntries(Object.entries(input).filter(([, value]) => value !== null));
 
 export function clientRoutes(deps: AdminDeps) {
-  const { store, oidc, providerIds } = deps;
+  const { store, oidc, providerIds, events } = deps;
   const schema = clientShapeSchema(providerIds);
 
   async function check(metadata: JsonObject): Promise<void> {
@@ -44,6 +44,7 @@ export function clientRoutes(deps: AdminDeps) {
       if (!(await store.insertNew(CLIENTS, { id, data: metadata, clientId: id }))) {
         throw new HttpError(409, 'invalid_request', 'client_id already exists');
       }
+      events.emit('client.created', { client_id: id });
       ctx.status = 201;
       ctx.set('Location', `/admin/clients/${encodeURIComponent(id)}`);
       ctx.body = metadata;
@@ -72,6 +73,7 @@ export function clientRoutes(deps: AdminDeps) {
       applyDefaults(merged);
       await check(merged);
       await store.put(CLIENTS, { id, data: merged, clientId: id });
+      events.emit('client.updated', { client_id: id });
       ctx.body = withoutSecret(merged);
     },
 
@@ -81,6 +83,7 @@ export function clientRoutes(deps: AdminDeps) {
       // records are purged.
       if (!(await store.delete(CLIENTS, id))) throw notFound('unknown client');
       await purgeClient(deps, id);
+      events.emit('client.deleted', { client_id: id });
       ctx.status = 204;
     },
   };

@@ -5,6 +5,7 @@
 import type { Provider as OidcProvider } from 'oidc-provider';
 import type { Store } from '../../adapters/store.js';
 import type { Accounts } from '../accounts.js';
+import type { Events } from '../events.js';
 import type { Handoffs } from '../handoffs.js';
 
 export interface AdminDeps {
@@ -14,4 +15,7 @@ export interface AdminDeps {
   handoffs: Handoffs;
   checkToken(token: string | undefined): boolean;
   providerIds: string[];
+  events: Events;
+  /** Makes new signing keys current at once; answers their kids. */
+  rotateKeys?: () => Promise<string[]>;
 }

@@ -5,6 +5,7 @@
  */
 import type { Context } from 'koa';
 import { errors, type Client, type Interaction, type Provider as OidcProvider } from 'oidc-provider';
+import { extensionsOf } from '../oidc/client-metadata.js';
 import { formTargets, sendError } from './respond.js';
 
 export interface LoadedInteraction {
@@ -56,4 +57,4 @@ export async function loadInteraction(
   };
 }
 
-export const isFirstParty = (client: Client): boolean => client['first_party'] === true;
+export const isFirstParty = (client: Client): boolean => extensionsOf(client).first_party;

@@ -4,6 +4,7 @@
  * path at once, `prompt=none` included (a consent page can't be reached there).
  */
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { extensionsOf } from './client-metadata.js';
 
 export async function loadExistingGrant(ctx: KoaContextWithOIDC) {
   const { oidc } = ctx;
@@ -11,7 +12,7 @@ export async function loadExistingGrant(ctx: KoaContextWithOIDC) {
   const session = oidc.session!;
   const grantId = oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
   const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
-  const firstParty = (client as unknown as { first_party?: boolean }).first_party === true;
+  const firstParty = extensionsOf(client).first_party;
   if (!firstParty || !session.accountId) return existing;
 
   const grant = existing ?? new oidc.provider.Grant({ accountId: session.accountId, clientId: client.clientId });

@@ -4,9 +4,10 @@
  */
 import type { Client } from 'oidc-provider';
 import { unauthorizedClient } from '../errors.js';
+import { extensionsOf } from '../oidc/client-metadata.js';
 
 export function checkProviderAllowed(client: Client, providerId: string): void {
-  const allowed = (client as unknown as { preauth_providers?: string[] }).preauth_providers ?? [];
+  const allowed = extensionsOf(client).preauth_providers;
   if (!allowed.includes(providerId)) {
     throw unauthorizedClient(`provider ${JSON.stringify(providerId)} is not allowed for this client`);
   }

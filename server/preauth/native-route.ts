@@ -67,6 +67,7 @@ export function nativePreauthRoute(registry: ProviderRegistry, oidc: OidcProvide
       ctx.status = err.status;
       ctx.type = answer.type;
       ctx.body = answer.body;
+      ctx.set(err.headers);
       if (err.status === 401) ctx.set('WWW-Authenticate', 'Basic realm="handoff"');
     }
   };

@@ -6,15 +6,17 @@
  */
 import type { Client } from 'oidc-provider';
 import type { PreauthResult, Provider } from '../../providers/define.js';
+import type { Events } from '../events.js';
 import type { Handoffs } from '../handoffs.js';
 import { checkAuthParams, type RawAuthParams } from './auth-params.js';
 import { authenticateWith, type AuthenticateDeps } from './authenticate.js';
 import { checkProviderAllowed } from './check-provider-allowed.js';
 import { validatePayload } from './validate-payload.js';
-import { PREAUTH_TTL } from '../oidc/client-metadata.js';
+import { extensionsOf } from '../oidc/client-metadata.js';
 
 export interface PipelineDeps extends AuthenticateDeps {
   handoffs: Handoffs;
+  events: Events;
   scopesSupported: Set<string>;
 }
 
@@ -35,7 +37,7 @@ export async function runPreauth(req: PreauthRequest, deps: PipelineDeps): Promi
   validatePayload(provider, payload);
   const params = checkAuthParams(client, req.params, deps.scopesSupported);
   const who = await authenticateWith(provider, payload, client, req.channel, req.clientAuthenticated, deps);
-  const ttl = (client as unknown as { preauth_ttl?: number }).preauth_ttl ?? PREAUTH_TTL.default;
+  const ttl = extensionsOf(client).preauth_ttl;
   const code = await deps.handoffs.create({
     provider: provider.id,
     clientId: client.clientId,
@@ -45,5 +47,6 @@ export async function runPreauth(req: PreauthRequest, deps: PipelineDeps): Promi
     payload: who.payload,
     params,
   }, ttl);
+  deps.events.emit('handoff.created', { client_id: client.clientId, provider: provider.id, sub: who.sub });
   return { preauth_url: `${deps.issuer}/preauth/${code}`, expires_in: ttl };
 }
