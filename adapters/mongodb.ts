@@ -141,6 +141,9 @@ export async function createMongoStore(opts: {
       const docs = await (await coll(collection)).find(live()).sort({ _id: 1 }).toArray();
       return docs.map((d) => fromDoc<T>(d));
     },
+    async countUnconsumed(collection: string) {
+      return (await coll(collection)).countDocuments({ consumedAt: null, ...live() });
+    },
     async sweep() {
       const names = await db.listCollections({}, { nameOnly: true }).toArray();
       let n = 0;

@@ -108,6 +108,7 @@ export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number
       ),
       delete: db.prepare('DELETE FROM records WHERE collection = @collection AND id = @id'),
       list: db.prepare(`SELECT * FROM records WHERE collection = @collection AND ${LIVE} ORDER BY id`),
+      countUnconsumed: db.prepare(`SELECT COUNT(*) AS n FROM records WHERE collection = @collection AND consumed_at IS NULL AND ${LIVE}`),
       sweep: db.prepare('DELETE FROM records WHERE expires_at IS NOT NULL AND expires_at <= @now'),
       // Without ANALYZE statistics the planner prefers the primary key's collection prefix, i.e. a scan.
       findBy: byField(
@@ -164,6 +165,9 @@ export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number
     },
     async list<T>(collection: string) {
       return (s().list.all({ collection, now: Date.now() }) as Row[]).map((r) => fromRow<T>(r));
+    },
+    async countUnconsumed(collection: string) {
+      return (s().countUnconsumed.get({ collection, now: Date.now() }) as { n: number }).n;
     },
     async sweep() {
       return sweep();
