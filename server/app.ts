@@ -22,6 +22,7 @@ import { interactionRouter } from './interaction/router.js';
 import { loadKeys } from './keys.js';
 import { createLogger, safePath } from './log.js';
 import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
+import { opsRouter } from './ops/router.js';
 import { nativePreauthRoute } from './preauth/native-route.js';
 import { registerPreauthGrant } from './preauth/token-grant.js';
 import { preauthRoute } from './redeem/preauth-route.js';
@@ -49,6 +50,8 @@ export interface HandoffOptions {
   maxPayload?: number;
   /** Seconds a redeemed handoff's payload is kept at most (default 24 h). */
   retention?: number;
+  /** Bearer token for `/metrics`; the admin token is required when absent. */
+  metricsToken?: string;
 }
 
 /**
@@ -83,7 +86,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
 
   const accounts = new Accounts(store);
   const handoffs = new Handoffs(store);
-  const events = createEvents(log);
+  const events = createEvents(log, { pendingHandoffs: () => handoffs.countPending() });
   const keys = await loadKeys(store);
   const admin = await adminToken(store, options.adminToken);
 
@@ -116,6 +119,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   });
   app.use(jsonErrors(log));
   app.use(router.routes());
+  app.use(opsRouter({ store, events, metricsToken: options.metricsToken, checkAdminToken: admin.check }).routes());
   app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids() }).routes());
   app.use(interactionRouter({ oidc, accounts }).routes());
   app.use(tokenBody('/token', maxPayload));

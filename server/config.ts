@@ -23,6 +23,8 @@ export interface Config {
   /** How long a redeemed handoff's payload is kept at most, in seconds. */
   retention: number;
   plugins: string[];
+  /** Bearer token for /metrics; the admin token is required when unset. */
+  metricsToken?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -74,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPayload: integer(env, 'PREAUTH_MAX_PAYLOAD', 1024 * 1024, 1024, 64 * 1024 * 1024),
     retention: integer(env, 'HANDOFF_RETENTION', 24 * 3600, 60, 365 * 24 * 3600),
     plugins: (env.PREAUTH_PLUGINS || '').split(',').map((s) => s.trim()).filter(Boolean),
+    metricsToken: env.METRICS_TOKEN || undefined,
   };
 }
 
