@@ -24,6 +24,7 @@ import { createLogger, safePath } from './log.js';
 import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
 import { opsRouter } from './ops/router.js';
 import { nativePreauthRoute } from './preauth/native-route.js';
+import { AUTH_PARAM_NAMES } from './preauth/auth-params.js';
 import { registerPreauthGrant } from './preauth/token-grant.js';
 import { preauthRoute } from './redeem/preauth-route.js';
 import { recordSession } from './redeem/record-session.js';
@@ -120,7 +121,8 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.use(jsonErrors(log));
   app.use(router.routes());
   app.use(opsRouter({ store, events, metricsToken: options.metricsToken, checkAdminToken: admin.check }).routes());
-  app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids() }).routes());
+  app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids(),
+    openapi: { issuer, providers: registry.ids().map((id) => registry.get(id)!), authParams: AUTH_PARAM_NAMES } }).routes());
   app.use(interactionRouter({ oidc, accounts }).routes());
   app.use(tokenBody('/token', maxPayload));
   app.use(pinIssuer(issuer));

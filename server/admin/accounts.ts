@@ -10,7 +10,8 @@ import { validate } from '../validation.js';
 import { readJsonObject } from './read-json.js';
 import type { AdminDeps } from './deps.js';
 
-const ACCOUNT_SCHEMA = {
+/** Also the request schema of the OpenAPI document (openapi.ts). */
+export const ACCOUNT_SCHEMA = {
   type: 'object',
   // A stray top-level field is most likely a claim put in the wrong place.
   additionalProperties: false,
