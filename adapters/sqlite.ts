@@ -95,6 +95,7 @@ export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number
     return {
       get: db.prepare(`SELECT * FROM records WHERE collection = @collection AND id = @id AND ${LIVE}`),
       put: db.prepare(`INSERT OR REPLACE INTO records (${cols.join(', ')}) VALUES (${values})`),
+      countUnconsumed: db.prepare(`SELECT COUNT(*) AS n FROM records WHERE collection = @collection AND consumed_at IS NULL AND ${LIVE}`),
       // The conflict branch only fires over an expired row, so `changes` is 0 exactly when a live one exists.
       insertNew: db.prepare(
         `INSERT INTO records (${cols.join(', ')}) VALUES (${values})
@@ -108,7 +109,6 @@ export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number
       ),
       delete: db.prepare('DELETE FROM records WHERE collection = @collection AND id = @id'),
       list: db.prepare(`SELECT * FROM records WHERE collection = @collection AND ${LIVE} ORDER BY id`),
-      countUnconsumed: db.prepare(`SELECT COUNT(*) AS n FROM records WHERE collection = @collection AND consumed_at IS NULL AND ${LIVE}`),
       sweep: db.prepare('DELETE FROM records WHERE expires_at IS NOT NULL AND expires_at <= @now'),
       // Without ANALYZE statistics the planner prefers the primary key's collection prefix, i.e. a scan.
       findBy: byField(
@@ -160,14 +160,14 @@ export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number
       const rows = forField(s().findBy, field).all({ collection, value, now: Date.now() }) as Row[];
       return rows.map((r) => fromRow<T>(r));
     },
+    async countUnconsumed(collection: string) {
+      return (s().countUnconsumed.get({ collection, now: Date.now() }) as { n: number }).n;
+    },
     async deleteBy(collection: string, field: IndexField, value: string) {
       return forField(s().deleteBy, field).run({ collection, value }).changes;
     },
     async list<T>(collection: string) {
       return (s().list.all({ collection, now: Date.now() }) as Row[]).map((r) => fromRow<T>(r));
-    },
-    async countUnconsumed(collection: string) {
-      return (s().countUnconsumed.get({ collection, now: Date.now() }) as { n: number }).n;
     },
     async sweep() {
       return sweep();

@@ -51,12 +51,12 @@ export interface Store {
   delete(collection: string, id: string): Promise<boolean>;
   /** Live records whose indexed field equals value. */
   findBy<T>(collection: string, field: IndexField, value: string): Promise<StoredRecord<T>[]>;
+  /** How many live records of the collection are not consumed yet, in one query (for gauges). */
+  countUnconsumed(collection: string): Promise<number>;
   /** Removes every record whose indexed field equals value; returns how many. */
   deleteBy(collection: string, field: IndexField, value: string): Promise<number>;
   /** Every live record of the collection, ordered by id. */
   list<T>(collection: string): Promise<StoredRecord<T>[]>;
-  /** How many live records of the collection are not consumed yet, in one query (for gauges). */
-  countUnconsumed(collection: string): Promise<number>;
   /** Physically removes expired records now; returns how many. */
   sweep(): Promise<number>;
   close(): Promise<void>;
