@@ -23,6 +23,7 @@ import { loadKeys } from './keys.js';
 import { createLogger, safePath } from './log.js';
 import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
 import { opsRouter } from './ops/router.js';
+import { pendingHandoffs } from './ops/pending.js';
 import { nativePreauthRoute } from './preauth/native-route.js';
 import { AUTH_PARAM_NAMES } from './preauth/auth-params.js';
 import { registerPreauthGrant } from './preauth/token-grant.js';
@@ -87,7 +88,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
 
   const accounts = new Accounts(store);
   const handoffs = new Handoffs(store);
-  const events = createEvents(log, { pendingHandoffs: () => handoffs.countPending() });
+  const events = createEvents(log, { pendingHandoffs: pendingHandoffs(handoffs, log) });
   const keys = await loadKeys(store);
   const admin = await adminToken(store, options.adminToken);
 

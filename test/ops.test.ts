@@ -65,6 +65,11 @@ describe('probes (sqlite)', () => {
     assert.deepEqual(ready.body, { status: 'unavailable' });
     const health = await getJson(`${server.issuer}/healthz`);
     assert.equal(health.status, 200);
+    // The scrape still works: the process metrics matter most during an outage.
+    const metrics = await scrape(server, server.adminToken);
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.text, /^handoff_pending_handoffs nan$/im, 'unknown (NaN), not a made-up 0');
+    assert.match(metrics.text, /^process_cpu_user_seconds_total \d/m);
   });
 });
 
