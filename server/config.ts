@@ -17,14 +17,14 @@ export interface Config {
   dataDir: string;
   mongodbUri?: string;
   adminToken?: string;
+  /** Bearer token for /metrics; the admin token is required when unset. */
+  metricsToken?: string;
   logLevel: string;
   /** Largest step-1 request body accepted, in bytes. */
   maxPayload: number;
   /** How long a redeemed handoff's payload is kept at most, in seconds. */
   retention: number;
   plugins: string[];
-  /** Bearer token for /metrics; the admin token is required when unset. */
-  metricsToken?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -72,11 +72,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: env.DATA_DIR || './data',
     mongodbUri: mongoUri(env.MONGODB_URI),
     adminToken,
+    metricsToken: env.METRICS_TOKEN || undefined,
     logLevel,
     maxPayload: integer(env, 'PREAUTH_MAX_PAYLOAD', 1024 * 1024, 1024, 64 * 1024 * 1024),
     retention: integer(env, 'HANDOFF_RETENTION', 24 * 3600, 60, 365 * 24 * 3600),
     plugins: (env.PREAUTH_PLUGINS || '').split(',').map((s) => s.trim()).filter(Boolean),
-    metricsToken: env.METRICS_TOKEN || undefined,
   };
 }
 

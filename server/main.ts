@@ -50,10 +50,10 @@ async function main(): Promise<void> {
     store,
     providers: plugins,
     adminToken: config.adminToken,
+    metricsToken: config.metricsToken,
     logger: log,
     maxPayload: config.maxPayload,
     retention: config.retention,
-    metricsToken: config.metricsToken,
   });
   if (handoff.generatedAdminToken) {
     // Printed once, on the start that made it; only its hash is stored.

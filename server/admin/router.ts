@@ -7,8 +7,8 @@ import { notFound } from '../errors.js';
 import { accountRoutes } from './accounts.js';
 import { clientRoutes } from './clients.js';
 import type { AdminDeps } from './deps.js';
-import { openApiRoute } from './openapi.js';
 import { requireToken } from './require-token.js';
+import { openApiRoute } from './openapi.js';
 
 
 export function adminRouter(deps: AdminDeps): Router {
