@@ -72,6 +72,15 @@ describe('CLI usage', () => {
     assert.doesNotMatch((await cli(['preauth', '--help'])).stdout, /--token/, 'preauth speaks as the client, not the admin');
   });
 
+  it('npx handoff runs the package bin', { timeout: 60_000 }, async () => {
+    const child = spawn('npx', ['--no-install', 'handoff', '--help'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 0);
+    assert.ok(stdout.startsWith('Usage: handoff <command> [options]'), stdout);
+  });
+
   it('bad usage exits 2 with the reason on stderr and nothing on stdout', async () => {
     const token = { HANDOFF_ADMIN_TOKEN: 'x', HANDOFF_URL: 'http://127.0.0.1:9' };
     const cases = [
