@@ -24,6 +24,7 @@ import { createLogger, safePath } from './log.js';
 import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
 import { nativePreauthRoute } from './preauth/native-route.js';
 import { registerPreauthGrant } from './preauth/token-grant.js';
+import { registerTokenExchange } from './preauth/token-exchange.js';
 import { preauthRoute } from './redeem/preauth-route.js';
 import { recordSession } from './redeem/record-session.js';
 import { tokenBody } from './token-body.js';
@@ -45,7 +46,7 @@ export interface HandoffOptions {
   /** Admin API bearer token; generated and kept in the store when absent. */
   adminToken?: string;
   logger?: Logger;
-  /** Largest step-1 request body in bytes (default 1 MiB). */
+  /** Largest step-1 request body in bytes (default 2 MiB: a 1 MiB payload fits through every channel). */
   maxPayload?: number;
   /** Seconds a redeemed handoff's payload is kept at most (default 24 h). */
   retention?: number;
@@ -78,7 +79,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
     ? options.store
     : await openStore({ dataDir: options.store?.dataDir ?? options.dataDir ?? './data', mongodbUri: options.store?.mongodbUri ?? options.mongodbUri });
   const registry = new ProviderRegistry([...(options.builtinProviders === false ? [] : builtinProviders), ...(options.providers ?? [])]);
-  const maxPayload = options.maxPayload ?? 1024 * 1024;
+  const maxPayload = options.maxPayload ?? 2 * 1024 * 1024;
   const retention = options.retention ?? 24 * 3600;
 
   const accounts = new Accounts(store);
@@ -93,6 +94,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   oidc.on('server_error', (_ctx, err) => log.error({ err }, 'oidc-provider server error'));
   const pipeline = { store, accounts, handoffs, events, issuer, scopesSupported: new Set<string>(SCOPES) };
   registerPreauthGrant(oidc, registry, pipeline);
+  registerTokenExchange(oidc, registry, pipeline);
 
   const app = new Koa();
   // oidc-provider runs on this app's context when mounted, so its cookies are

@@ -258,7 +258,7 @@ describe('admin API', () => {
         preauth_providers: ['signed-jwt'],
       }));
       assert.equal(res.status, 201);
-      assert.deepEqual(res.body.grant_types, ['authorization_code', 'refresh_token', PREAUTH_GRANT]);
+      assert.deepEqual(res.body.grant_types, ['authorization_code', 'refresh_token', PREAUTH_GRANT, 'urn:ietf:params:oauth:grant-type:token-exchange']);
     });
 
     it('gives a public client no secret', async () => {
