@@ -22,6 +22,7 @@ import { interactionRouter } from './interaction/router.js';
 import { loadKeys } from './keys.js';
 import { createLogger, safePath } from './log.js';
 import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
+import { applyStandards } from './oidc/standards.js';
 import { nativePreauthRoute } from './preauth/native-route.js';
 import { registerPreauthGrant } from './preauth/token-grant.js';
 import { registerTokenExchange } from './preauth/token-exchange.js';
@@ -89,9 +90,10 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   const admin = await adminToken(store, options.adminToken);
 
   const oidc = new OidcProvider(issuer, oidcConfiguration({
-    store, accounts, handoffs, retention, jwks: keys.jwks, cookieKeys: keys.cookieKeys, providerIds: registry.ids(),
+    issuer, store, accounts, handoffs, retention, jwks: keys.jwks, cookieKeys: keys.cookieKeys, providerIds: registry.ids(),
   }));
   oidc.on('server_error', (_ctx, err) => log.error({ err }, 'oidc-provider server error'));
+  applyStandards(oidc, log);
   const pipeline = { store, accounts, handoffs, events, issuer, scopesSupported: new Set<string>(SCOPES) };
   registerPreauthGrant(oidc, registry, pipeline);
   registerTokenExchange(oidc, registry, pipeline);
