@@ -116,6 +116,9 @@ describe('standards conformance', () => {
       assert.deepEqual(discovery.revocation_endpoint_auth_methods_supported, discovery.token_endpoint_auth_methods_supported);
       assert.deepEqual([...discovery.introspection_endpoint_auth_methods_supported].sort(),
         ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'none', 'private_key_jwt']);
+      // RFC 8414: with JWT methods listed, their algorithms must be too.
+      assert.deepEqual(discovery.introspection_endpoint_auth_signing_alg_values_supported, discovery.token_endpoint_auth_signing_alg_values_supported);
+      assert.deepEqual(discovery.revocation_endpoint_auth_signing_alg_values_supported, discovery.token_endpoint_auth_signing_alg_values_supported);
     });
 
     it('accepts every listed method at introspection and revocation', async () => {

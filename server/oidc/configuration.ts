@@ -35,6 +35,8 @@ export const SCOPES = ['openid', 'offline_access', 'email', 'profile', 'phone', 
 
 /** At /token, /token/introspection and /token/revocation alike (one client authentication). */
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
+/** For client_secret_jwt and private_key_jwt (oidc-provider's default list, written out to be listed in discovery). */
+const CLIENT_AUTH_SIGNING_ALGS = ['HS256', 'RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA'] as const;
 
 const prefersJson = (ctx: KoaContextWithOIDC) => ctx.accepts('html', 'json') === 'json';
 
@@ -45,9 +47,13 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
     clientBasedCORS: corsAllowed,
     jwks: deps.jwks as Configuration['jwks'],
     clientAuthMethods: CLIENT_AUTH_METHODS,
+    enabledJWA: { clientAuthSigningAlgValues: [...CLIENT_AUTH_SIGNING_ALGS] },
+    // RFC 8414: the same methods (and, for the JWT ones, algorithms) as the token endpoint.
     discovery: {
       introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_AUTH_SIGNING_ALGS],
       revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_AUTH_SIGNING_ALGS],
     },
     // Back-channel logouts to loopback only when the issuer is loopback.
     fetch: outgoingFetch(deps.issuer),
