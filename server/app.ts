@@ -23,6 +23,7 @@ import { loadKeys } from './keys.js';
 import { createLogger, safePath } from './log.js';
 import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
 import { applyStandards } from './oidc/standards.js';
+import { challengeEvery401 } from './oidc/www-authenticate.js';
 import { nativePreauthRoute } from './preauth/native-route.js';
 import { registerPreauthGrant } from './preauth/token-grant.js';
 import { registerTokenExchange } from './preauth/token-exchange.js';
@@ -118,6 +119,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
     await next();
     log.info({ method: ctx.method, path: safePath(ctx.originalUrl.split('?')[0]), status: ctx.status, ms: Date.now() - started }, 'request');
   });
+  app.use(challengeEvery401(issuer));
   app.use(jsonErrors(log));
   app.use(router.routes());
   app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids() }).routes());

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import * as jose from 'jose';
-import { Browser } from './support/browser.js';
+import { Browser, parseForms } from './support/browser.js';
 import { interactiveLogin, preauthLogin, silentLogin } from './support/login.js';
 import { basic, createAccount, registerClient, relyingParty, REDIRECT_URI, type RegisteredClient } from './support/preauth.js';
 import { startServer, type TestServer } from './support/server.js';
@@ -107,6 +107,17 @@ describe('standards conformance', () => {
         assert.ok([400, 401].includes(res.status), `${url}: ${res.status}`);
         if (res.status === 401) assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer /, url);
       }
+      // The login page answers a wrong password with a 401 page: it carries a challenge too.
+      const config = await relyingParty(server, await registerClient(server));
+      const browser = new Browser(server.issuer);
+      const landing = await browser.open(client.buildAuthorizationUrl(config, {
+        redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+      }));
+      assert.equal(landing.external, false);
+      const loginForm = parseForms((landing as any).body, landing.url).find((f) => f.action.endsWith('/login'))!;
+      const wrong = await browser.post(loginForm.action, { ...loginForm.fields, username: user.username, password: 'wrong' });
+      if (wrong.status === 401) assert.ok(wrong.headers.get('www-authenticate'), 'a 401 login page has a challenge');
+      else assert.equal(wrong.status, 200);
     });
   });
 

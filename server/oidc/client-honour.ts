@@ -25,7 +25,7 @@ function recognised(oidc: OidcProvider, key: string, value: unknown): boolean {
   if (key in PROBE) return true;
   try {
     const client = new (oidc.Client as unknown as ClientConstructor)({ ...PROBE, [key]: value } as ClientMetadata);
-    return key in client.metadata();
+    return Object.hasOwn(client.metadata(), key);
   } catch {
     return true; // judged, so recognised; layer 2 reports what is wrong with it
   }
