@@ -74,7 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken,
     metricsToken: env.METRICS_TOKEN || undefined,
     logLevel,
-    maxPayload: integer(env, 'PREAUTH_MAX_PAYLOAD', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxPayload: integer(env, 'PREAUTH_MAX_PAYLOAD', 2 * 1024 * 1024, 1024, 64 * 1024 * 1024),
     retention: integer(env, 'HANDOFF_RETENTION', 24 * 3600, 60, 365 * 24 * 3600),
     plugins: (env.PREAUTH_PLUGINS || '').split(',').map((s) => s.trim()).filter(Boolean),
   };
