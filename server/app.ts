@@ -25,6 +25,8 @@ import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
 import { nativePreauthRoute } from './preauth/native-route.js';
 import { registerPreauthGrant } from './preauth/token-grant.js';
 import { preauthRoute } from './redeem/preauth-route.js';
+import { pushedRedemption } from './redeem/pushed-redemption.js';
+import { isPreauthPush, pushedPreauthParams, pushedPreauthResponse } from './preauth/pushed-request.js';
 import { recordSession } from './redeem/record-session.js';
 import { tokenBody } from './token-body.js';
 import { pinIssuer } from './pin-issuer.js';
@@ -82,13 +84,14 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   const retention = options.retention ?? 24 * 3600;
 
   const accounts = new Accounts(store);
-  const handoffs = new Handoffs(store);
   const events = createEvents(log);
+  const handoffs = new Handoffs(store, { events });
   const keys = await loadKeys(store);
   const admin = await adminToken(store, options.adminToken);
 
   const oidc = new OidcProvider(issuer, oidcConfiguration({
     store, accounts, handoffs, retention, jwks: keys.jwks, cookieKeys: keys.cookieKeys, providerIds: registry.ids(),
+    extraParams: pushedPreauthParams(registry, () => pipeline), isPreauthPush,
   }));
   oidc.on('server_error', (_ctx, err) => log.error({ err }, 'oidc-provider server error'));
   const pipeline = { store, accounts, handoffs, events, issuer, scopesSupported: new Set<string>(SCOPES) };
@@ -104,7 +107,9 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   }
 
   const router = new Router();
-  router.get('/preauth/:code', preauthRoute(oidc, handoffs));
+  const redeemDeps = { oidc, handoffs, accounts, events, issuer };
+  router.get('/preauth/:code', preauthRoute(redeemDeps));
+  router.post('/preauth/:code', preauthRoute(redeemDeps));
   router.post('/providers/:provider/preauth', nativePreauthRoute(registry, oidc, { ...pipeline, maxPayload }));
   router.get('/handoff', handoffRoute(oidc, handoffs));
 
@@ -118,7 +123,9 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.use(router.routes());
   app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids() }).routes());
   app.use(interactionRouter({ oidc, accounts }).routes());
-  app.use(tokenBody('/token', maxPayload));
+  app.use(tokenBody(['/token', '/request'], maxPayload));
+  app.use(pushedPreauthResponse(pipeline));
+  app.use(pushedRedemption(redeemDeps));
   app.use(pinIssuer(issuer));
   app.use(recordSession(handoffs));
   app.use(mount(oidc));

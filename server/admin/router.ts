@@ -7,6 +7,7 @@ import { notFound } from '../errors.js';
 import { accountRoutes } from './accounts.js';
 import { clientRoutes } from './clients.js';
 import type { AdminDeps } from './deps.js';
+import { handoffRoutes } from './handoffs.js';
 import { requireToken } from './require-token.js';
 
 
@@ -14,6 +15,7 @@ export function adminRouter(deps: AdminDeps): Router {
   const router = new Router();
   const clients = clientRoutes(deps);
   const accounts = accountRoutes(deps);
+  const handoffs = handoffRoutes(deps);
 
   // Router middleware runs only when some route matched; the catch-all
   // below makes every /admin path match, so the token is checked first
@@ -29,6 +31,10 @@ export function adminRouter(deps: AdminDeps): Router {
   router.post('/admin/accounts', accounts.create);
   router.get('/admin/accounts/:sub', accounts.get);
   router.delete('/admin/accounts/:sub', accounts.remove);
+
+  router.get('/admin/handoffs', handoffs.list);
+  router.delete('/admin/handoffs', handoffs.revokeAll);
+  router.delete('/admin/handoffs/:id', handoffs.revoke);
 
   // Last, so it only answers what no route above handled (they never call next).
   router.all('/admin{/*rest}', () => {

@@ -14,7 +14,7 @@ import { runPreauth, type PipelineDeps } from './pipeline.js';
 export const PREAUTH_TOKEN_TYPE = 'urn:handoff:token-type:preauth-code';
 
 /** Decodes the grant's `payload` parameter with the provider's own reader. */
-function decode(provider: Provider, payload: string | undefined): unknown {
+export function decode(provider: Provider, payload: string | undefined): unknown {
   if (!provider.fromGrant) throw invalidRequest(`provider ${provider.id} is only available at /providers/${provider.id}/preauth`);
   if (payload === undefined || payload === '') throw invalidRequest('payload is required');
   try {
@@ -35,7 +35,7 @@ export function registerPreauthGrant(oidc: OidcProvider, registry: ProviderRegis
       if (!provider) throw unauthorizedClient(`provider ${JSON.stringify(params.provider)} is not allowed for this client`);
       const authParams = Object.fromEntries(AUTH_PARAM_NAMES.map((n) => [n, params[n]])) as RawAuthParams;
       const result = await runPreauth({
-        provider, client, decode: () => decode(provider, params.payload), params: authParams, channel: 'grant', clientAuthenticated: true,
+        provider, client, decode: () => decode(provider, params.payload), params: authParams, channel: 'grant', clientAuthenticated: true, ip: ctx.ip,
       }, deps);
       ctx.body = {
         preauth_url: result.preauth_url,
