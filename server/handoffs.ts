@@ -196,15 +196,26 @@ export class Handoffs {
     await this.store.deleteBy(COLLECTION, 'clientId', clientId);
   }
 
+  /**
+   * Unredeemed, unexpired handoff records. Candidates come from the small
+   * tombstones, so the payloads of redeemed handoffs (kept for up to
+   * HANDOFF_RETENTION) are never loaded just to be skipped.
+   */
+  async #pendingRecords(filter: { clientId?: string; sub?: string }): Promise<StoredRecord<Handoff>[]> {
+    const tombstones = filter.clientId !== undefined
+      ? await this.store.findBy<Tombstone>(TOMBSTONES, 'clientId', filter.clientId)
+      : filter.sub !== undefined
+        ? await this.store.findBy<Tombstone>(TOMBSTONES, 'sub', filter.sub)
+        : await this.store.list<Tombstone>(TOMBSTONES);
+    const now = Date.now();
+    const candidates = tombstones.filter((t) => !t.data.used && t.data.expiresAt > now && (filter.sub === undefined || t.data.sub === filter.sub));
+    const records = await Promise.all(candidates.map((t) => this.store.get<Handoff>(COLLECTION, t.id)));
+    return records.filter((r): r is StoredRecord<Handoff> => !!r && isPending(r));
+  }
+
   /** Unredeemed, unexpired handoffs, oldest first; both filters optional. */
   async listPending(filter: { clientId?: string; sub?: string } = {}): Promise<PendingHandoff[]> {
-    const records = filter.clientId !== undefined
-      ? await this.store.findBy<Handoff>(COLLECTION, 'clientId', filter.clientId)
-      : filter.sub !== undefined
-        ? await this.store.findBy<Handoff>(COLLECTION, 'sub', filter.sub)
-        : await this.store.list<Handoff>(COLLECTION);
-    return records
-      .filter((r) => isPending(r) && (filter.sub === undefined || r.data.sub === filter.sub))
+    return (await this.#pendingRecords(filter))
       .map((r) => ({
         id: r.data.id,
         client_id: r.data.clientId,
@@ -228,10 +239,8 @@ export class Handoffs {
 
   /** Revokes every unredeemed handoff of a client (and subject); answers how many. */
   async revokeAll(filter: { clientId: string; sub?: string }): Promise<number> {
-    const records = await this.store.findBy<Handoff>(COLLECTION, 'clientId', filter.clientId);
     let revoked = 0;
-    for (const record of records) {
-      if (!isPending(record) || (filter.sub !== undefined && record.data.sub !== filter.sub)) continue;
+    for (const record of await this.#pendingRecords(filter)) {
       if (await this.#revokeRecord(record)) revoked += 1;
     }
     return revoked;
