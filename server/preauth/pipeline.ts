@@ -43,8 +43,8 @@ export async function runPreauth(req: PreauthRequest, deps: PipelineDeps): Promi
   const { bind_ip: bindIp, ...params } = checkAuthParams(client, req.params, deps.scopesSupported);
   const who = await authenticateWith(provider, payload, client, req.channel, req.clientAuthenticated, deps);
   const ttl = Math.min(extensionsOf(client).preauth_ttl, req.maxTtl ?? Infinity);
-  // A fallback login page may offer a local account's username, never a partner's subject.
   const boundTo = bindIp ?? normalizeIp(req.ip);
+  // A fallback login page may offer a local account's username, never a partner's subject.
   const loginHint = provider.subjects === 'account' ? (await deps.accounts.get(who.sub))?.username : undefined;
   const code = await deps.handoffs.create({
     provider: provider.id,
