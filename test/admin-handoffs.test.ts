@@ -106,6 +106,15 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       assert.equal((await new Browser(server.issuer).open(aliceB)).external, true, "another client's handoff is untouched");
     });
 
+    it('a deleted client\'s handoffs leave the inventory', async () => {
+      const doomed = await registerClient(server);
+      await step1(server, doomed, 'alice');
+      assert.equal((await server.admin('GET', `/admin/handoffs?client_id=${encodeURIComponent(doomed.client_id)}`)).body.length, 1);
+      assert.equal((await server.admin('DELETE', `/admin/clients/${encodeURIComponent(doomed.client_id)}`)).status, 204);
+      assert.deepEqual((await server.admin('GET', `/admin/handoffs?client_id=${encodeURIComponent(doomed.client_id)}`)).body, []);
+      assert.ok(!(await server.admin('GET', '/admin/handoffs')).body.some((h: { client_id: string }) => h.client_id === doomed.client_id));
+    });
+
     it('bulk revocation needs client_id; every call needs the token', async () => {
       const res = await server.admin('DELETE', '/admin/handoffs');
       assert.equal(res.status, 400);

@@ -5,6 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import { closeMongo, startServer, type StoreKind, type TestServer } from './support/server.js';
 import { AddressBrowser } from './support/address-browser.js';
@@ -102,6 +103,17 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       const metrics = await server.handoff.events.registry.getSingleMetricAsString('handoff_redemptions_total');
       assert.match(metrics, /outcome="used"/);
       assert.match(metrics, /outcome="ok"/);
+    });
+
+    it('a used code stays `used` after its redeemed record is gone (the next subject replaced the session)', async () => {
+      const browser = new Browser(server.issuer);
+      const first = await step1(server, rp);
+      await landAtClient(browser, first);
+      const asBob = await grantRequest(server, rp, { provider: 'password', payload: passwordPayload('bob', 'bob-password') });
+      await landAtClient(browser, asBob.body.preauth_url);
+      const key = createHash('sha256').update(first.slice(first.lastIndexOf('/') + 1)).digest('hex');
+      assert.equal(await server.store.get('handoffs', key), undefined, "alice's redeemed record went with her session");
+      assert.equal((await failure(first)).reason, 'used');
     });
 
     it('a revoked code fails like an unknown one', async () => {
