@@ -31,6 +31,8 @@ import { AUTH_PARAM_NAMES } from './preauth/auth-params.js';
 import { registerPreauthGrant } from './preauth/token-grant.js';
 import { registerTokenExchange } from './preauth/token-exchange.js';
 import { preauthRoute } from './redeem/preauth-route.js';
+import { pushedRedemption } from './redeem/pushed-redemption.js';
+import { isPreauthPush, pushedPreauthParams, pushedPreauthResponse } from './preauth/pushed-request.js';
 import { recordSession } from './redeem/record-session.js';
 import { tokenBody } from './token-body.js';
 import { pinIssuer } from './pin-issuer.js';
@@ -90,13 +92,17 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   const retention = options.retention ?? 24 * 3600;
 
   const accounts = new Accounts(store);
-  const handoffs = new Handoffs(store);
-  const events = createEvents(log, { pendingHandoffs: pendingHandoffs(handoffs, log) });
+  // The pending gauge counts through `handoffs`, which emits events itself:
+  // the events read it lazily, at scrape time.
+  let handoffs: Handoffs;
+  const events = createEvents(log, { pendingHandoffs: () => pendingHandoffs(handoffs, log)() });
+  handoffs = new Handoffs(store, { events });
   const keys = await loadKeys(store);
   const admin = await adminToken(store, options.adminToken);
 
   const oidc = new OidcProvider(issuer, oidcConfiguration({
     issuer, store, accounts, handoffs, retention, jwks: keys.jwks, cookieKeys: keys.cookieKeys, providerIds: registry.ids(),
+    extraParams: pushedPreauthParams(registry, () => pipeline), isPreauthPush,
   }));
   oidc.on('server_error', (_ctx, err) => log.error({ err }, 'oidc-provider server error'));
   applyStandards(oidc, log);
@@ -114,7 +120,9 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   }
 
   const router = new Router();
-  router.get('/preauth/:code', preauthRoute(oidc, handoffs));
+  const redeemDeps = { oidc, handoffs, accounts, events, issuer };
+  router.get('/preauth/:code', preauthRoute(redeemDeps));
+  router.post('/preauth/:code', preauthRoute(redeemDeps));
   router.post('/providers/:provider/preauth', nativePreauthRoute(registry, oidc, { ...pipeline, maxPayload }));
   router.get('/handoff', handoffRoute(oidc, handoffs));
 
@@ -131,7 +139,9 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids(),
     openapi: { issuer, providers: registry.ids().map((id) => registry.get(id)!), authParams: AUTH_PARAM_NAMES } }).routes());
   app.use(interactionRouter({ oidc, accounts }).routes());
-  app.use(tokenBody('/token', maxPayload));
+  app.use(tokenBody(['/token', '/request'], maxPayload));
+  app.use(pushedPreauthResponse(pipeline));
+  app.use(pushedRedemption(redeemDeps));
   app.use(pinIssuer(issuer));
   app.use(recordSession(handoffs));
   app.use(mount(oidc));

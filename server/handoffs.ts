@@ -1,12 +1,23 @@
 /**
  * Handoff records: what step 1 accepted, waiting for step 2. The one-time
  * code is never stored, only its SHA-256, so a store dump cannot be replayed.
+ *
+ * Beside each handoff lives a small tombstone (same key, no payload) that
+ * outlasts it by TOMBSTONE_SECONDS: once the handoff is used or expired, the
+ * tombstone still tells `used` and `expired` apart from `unknown`, and keeps
+ * what a fallback login needs (step 1's authorization parameters).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Store } from '../adapters/store.js';
+import type { Store, StoredRecord } from '../adapters/store.js';
 import type { Claims } from './accounts.js';
+import type { Events } from './events.js';
 
 const COLLECTION = 'handoffs';
+const TOMBSTONES = 'handoff_tombstones';
+/** Pushed authorization requests (PAR form of step 1) that stand for a handoff. */
+const PUSHED = 'handoff_pushed';
+/** How long a used or expired pre-auth URL is still recognised. */
+export const TOMBSTONE_SECONDS = 24 * 3600;
 /** 256 random bits, base64url without padding. */
 const CODE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -32,6 +43,10 @@ export interface Handoff {
   params: AuthParams;
   createdAt: string;
   state: 'pending' | 'redeemed';
+  /** The only client IP that may redeem it, when the client binds URLs to IPs. */
+  bindIp?: string;
+  /** The local account's username, offered to a fallback login page. */
+  loginHint?: string;
   grantId?: string;
   /** The OP session (its uid) the redemption signed in. */
   sessionUid?: string;
@@ -39,31 +54,105 @@ export interface Handoff {
 
 export type NewHandoff = Omit<Handoff, 'id' | 'createdAt' | 'state' | 'grantId' | 'sessionUid'>;
 
+/** What remains known of a handoff once it is gone: never the payload or claims. */
+export interface Tombstone {
+  id: string;
+  clientId: string;
+  provider: string;
+  sub: string;
+  params: AuthParams;
+  loginHint?: string;
+  /** Epoch ms at which the pre-auth URL expired (or expires). */
+  expiresAt: number;
+  used?: boolean;
+}
+
+export type FailureReason = 'unknown' | 'expired' | 'used' | 'ip_mismatch' | 'not_allowed';
+
+/** A handoff found by its key: pending (redeemable now) or gone (with why). */
+export type Lookup =
+  | { pending: Handoff; tombstone?: undefined; reason?: undefined }
+  | { pending?: undefined; tombstone?: Tombstone; reason: 'unknown' | 'expired' | 'used' };
+
+/** The admin inventory's view of an unredeemed handoff (contract §3). */
+export interface PendingHandoff {
+  id: string;
+  client_id: string;
+  provider: string;
+  sub: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export const hashCode = (code: string) => createHash('sha256').update(code).digest('hex');
 
+/** The store key of a code, or undefined for a malformed one (which fails as `unknown`). */
+export const keyOfCode = (code: string) => (CODE.test(code) ? hashCode(code) : undefined);
+
+const tombstoneOf = (h: Handoff, expiresAt: number, used?: boolean): Tombstone => ({
+  id: h.id,
+  clientId: h.clientId,
+  provider: h.provider,
+  sub: h.sub,
+  params: h.params,
+  ...(h.loginHint !== undefined ? { loginHint: h.loginHint } : {}),
+  expiresAt,
+  ...(used ? { used } : {}),
+});
+
+const isPending = (r: StoredRecord<Handoff>) => !r.consumedAt && r.data.state === 'pending';
+
 export class Handoffs {
-  constructor(private readonly store: Store) {}
+  readonly #events?: Pick<Events, 'emit'>;
+
+  constructor(private readonly store: Store, options: { events?: Pick<Events, 'emit'> } = {}) {
+    this.#events = options.events;
+  }
 
   /** Stores a pending handoff and returns its one-time code. */
   async create(input: NewHandoff, ttlSeconds: number): Promise<string> {
     const code = randomBytes(32).toString('base64url');
     const handoff: Handoff = { ...input, id: randomUUID(), createdAt: new Date().toISOString(), state: 'pending' };
+    const expiresAt = Date.now() + ttlSeconds * 1000;
+    const key = hashCode(code);
+    // The tombstone first: a pending handoff always has one.
+    await this.store.put(TOMBSTONES, {
+      id: key, data: tombstoneOf(handoff, expiresAt), expiresAt: expiresAt + TOMBSTONE_SECONDS * 1000, clientId: handoff.clientId, sub: handoff.sub,
+    });
     await this.store.put(COLLECTION, {
-      id: hashCode(code),
+      id: key,
       data: handoff,
-      expiresAt: Date.now() + ttlSeconds * 1000,
+      expiresAt,
       clientId: handoff.clientId,
       sub: handoff.sub,
+      // The handoffs collection has no user codes: that index finds a pending
+      // handoff by its public id (admin revocation) without a scan.
+      userCode: handoff.id,
     });
     return code;
   }
 
-  /** Consumes a code: exactly one caller gets the handoff, whatever the concurrency. */
-  async redeem(code: string): Promise<{ key: string; handoff: Handoff } | undefined> {
-    if (!CODE.test(code)) return undefined;
-    const key = hashCode(code);
+  /** The pending handoff under `key`, or why there is none. Consumes nothing. */
+  async lookup(key: string | undefined): Promise<Lookup> {
+    if (!key) return { reason: 'unknown' };
+    const record = await this.store.get<Handoff>(COLLECTION, key);
+    if (record && isPending(record)) return { pending: record.data };
+    const tombstone = (await this.store.get<Tombstone>(TOMBSTONES, key))?.data;
+    if (!tombstone) return { reason: 'unknown' };
+    // Not marked used yet but gone before its expiry: a concurrent redemption won.
+    if (tombstone.used || Date.now() < tombstone.expiresAt) return { tombstone, reason: 'used' };
+    return { tombstone, reason: 'expired' };
+  }
+
+  /** Consumes a handoff: exactly one caller gets it, whatever the concurrency. */
+  async consume(key: string): Promise<Handoff | undefined> {
     const record = await this.store.consume<Handoff>(COLLECTION, key);
-    return record ? { key, handoff: record.data } : undefined;
+    if (!record) return undefined;
+    const expiresAt = record.expiresAt ?? Date.now();
+    await this.store.put(TOMBSTONES, {
+      id: key, data: tombstoneOf(record.data, expiresAt, true), expiresAt: expiresAt + TOMBSTONE_SECONDS * 1000, clientId: record.data.clientId, sub: record.data.sub,
+    });
+    return record.data;
   }
 
   /** Links a redeemed handoff to its grant; the payload lives at most `retention` more seconds. */
@@ -104,7 +193,80 @@ export class Handoffs {
     await this.store.deleteBy(COLLECTION, 'uid', sessionUid);
   }
 
+  /**
+   * A deleted client's handoffs go, payloads included. The tombstones stay
+   * (their own expiry bounds them), so its URLs fail as `not_allowed`.
+   */
   async deleteForClient(clientId: string): Promise<void> {
     await this.store.deleteBy(COLLECTION, 'clientId', clientId);
+  }
+
+  /**
+   * Unredeemed, unexpired handoff records. Candidates come from the small
+   * tombstones, so the payloads of redeemed handoffs (kept for up to
+   * HANDOFF_RETENTION) are never loaded just to be skipped.
+   */
+  async #pendingRecords(filter: { clientId?: string; sub?: string }): Promise<StoredRecord<Handoff>[]> {
+    const tombstones = filter.clientId !== undefined
+      ? await this.store.findBy<Tombstone>(TOMBSTONES, 'clientId', filter.clientId)
+      : filter.sub !== undefined
+        ? await this.store.findBy<Tombstone>(TOMBSTONES, 'sub', filter.sub)
+        : await this.store.list<Tombstone>(TOMBSTONES);
+    const now = Date.now();
+    const candidates = tombstones.filter((t) => !t.data.used && t.data.expiresAt > now && (filter.sub === undefined || t.data.sub === filter.sub));
+    const records = await Promise.all(candidates.map((t) => this.store.get<Handoff>(COLLECTION, t.id)));
+    return records.filter((r): r is StoredRecord<Handoff> => !!r && isPending(r));
+  }
+
+  /** Unredeemed, unexpired handoffs, oldest first; both filters optional. */
+  async listPending(filter: { clientId?: string; sub?: string } = {}): Promise<PendingHandoff[]> {
+    return (await this.#pendingRecords(filter))
+      .map((r) => ({
+        id: r.data.id,
+        client_id: r.data.clientId,
+        provider: r.data.provider,
+        sub: r.data.sub,
+        created_at: r.data.createdAt,
+        expires_at: new Date(r.expiresAt ?? 0).toISOString(),
+      }))
+      .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Revokes one unredeemed handoff by its public id; false when there is no
+   * such pending handoff. Its URL then fails like an unknown one.
+   */
+  async revoke(id: string): Promise<boolean> {
+    const records = await this.store.findBy<Handoff>(COLLECTION, 'userCode', id);
+    const record = records.find((r) => isPending(r) && r.data.id === id);
+    return record ? this.#revokeRecord(record) : false;
+  }
+
+  /** Revokes every unredeemed handoff of a client (and subject); answers how many. */
+  async revokeAll(filter: { clientId: string; sub?: string }): Promise<number> {
+    let revoked = 0;
+    for (const record of await this.#pendingRecords(filter)) {
+      if (await this.#revokeRecord(record)) revoked += 1;
+    }
+    return revoked;
+  }
+
+  async #revokeRecord(record: StoredRecord<Handoff>): Promise<boolean> {
+    // Consuming first settles a race with a redemption: only one of them wins.
+    if (!(await this.store.consume(COLLECTION, record.id))) return false;
+    await this.store.delete(COLLECTION, record.id);
+    await this.store.delete(TOMBSTONES, record.id);
+    this.#events?.emit('handoff.revoked', { client_id: record.data.clientId, provider: record.data.provider, sub: record.data.sub });
+    return true;
+  }
+
+  /** Remembers that a pushed request (its request_uri id) stands for the handoff under `key`. */
+  async linkPushedRequest(requestId: string, key: string, handoffExpiresAt: number): Promise<void> {
+    await this.store.put(PUSHED, { id: hashCode(requestId), data: { key }, expiresAt: handoffExpiresAt + TOMBSTONE_SECONDS * 1000 });
+  }
+
+  /** The handoff key a pushed request stands for; undefined for any other request_uri. */
+  async keyOfPushedRequest(requestId: string): Promise<string | undefined> {
+    return (await this.store.get<{ key: string }>(PUSHED, hashCode(requestId)))?.data.key;
   }
 }

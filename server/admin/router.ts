@@ -7,6 +7,7 @@ import { notFound } from '../errors.js';
 import { accountRoutes } from './accounts.js';
 import { clientRoutes } from './clients.js';
 import type { AdminDeps } from './deps.js';
+import { handoffRoutes } from './handoffs.js';
 import { requireToken } from './require-token.js';
 import { openApiRoute } from './openapi.js';
 
@@ -15,6 +16,7 @@ export function adminRouter(deps: AdminDeps): Router {
   const router = new Router();
   const clients = clientRoutes(deps);
   const accounts = accountRoutes(deps);
+  const handoffs = handoffRoutes(deps);
 
   // Public by contract (§3): registered before the token check, and it
   // answers without calling next, so the check never runs for this path.
@@ -34,6 +36,10 @@ export function adminRouter(deps: AdminDeps): Router {
   router.post('/admin/accounts', accounts.create);
   router.get('/admin/accounts/:sub', accounts.get);
   router.delete('/admin/accounts/:sub', accounts.remove);
+
+  router.get('/admin/handoffs', handoffs.list);
+  router.delete('/admin/handoffs', handoffs.revokeAll);
+  router.delete('/admin/handoffs/:id', handoffs.revoke);
 
   // Last, so it only answers what no route above handled (they never call next).
   router.all('/admin{/*rest}', () => {

@@ -29,6 +29,10 @@ export interface OidcDeps {
   cookieKeys: string[];
   providerIds: string[];
   retention: number;
+  /** Extra authorization parameters: the PAR form of step 1 (server/preauth/pushed-request.ts). */
+  extraParams?: Configuration['extraParams'];
+  /** Pushes that carry a pre-auth payload: PKCE is step 1's own choice there, as in the custom grant. */
+  isPreauthPush?: (ctx: KoaContextWithOIDC) => boolean;
 }
 
 export const SCOPES = ['openid', 'offline_access', 'email', 'profile', 'phone', 'address'] as const;
@@ -76,6 +80,7 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
     scopes: [...SCOPES],
     acrValues: [PASSWORD_ACR, ...deps.providerIds.map(preauthAcr)],
     responseTypes: ['code'],
+    ...(deps.extraParams ? { extraParams: deps.extraParams } : {}),
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
@@ -103,7 +108,7 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
     },
     pkce: {
       // Required everywhere; a redemption carries step 1's own choice instead.
-      required: (ctx) => !redemptionOf(ctx),
+      required: (ctx) => !redemptionOf(ctx) && !deps.isPreauthPush?.(ctx),
     },
     async issueRefreshToken(_ctx, client) {
       return client.grantTypeAllowed('refresh_token');

@@ -6,14 +6,16 @@
 import type { Client } from 'oidc-provider';
 import { HttpError, invalidRequest, type ErrorDetail } from '../errors.js';
 import type { AuthParams } from '../handoffs.js';
+import { normalizeIp } from '../ip-address.js';
 
-export const AUTH_PARAM_NAMES = ['redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode'] as const;
+// bind_ip is not replayed at step 2: it names the client IP that may redeem.
+export const AUTH_PARAM_NAMES = ['redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode', 'bind_ip'] as const;
 export type RawAuthParams = Partial<Record<(typeof AUTH_PARAM_NAMES)[number], string>>;
 
 const RESPONSE_MODES = ['query', 'fragment', 'form_post'];
 const CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
 
-export function checkAuthParams(client: Client, raw: RawAuthParams, scopesSupported: Set<string>): AuthParams {
+export function checkAuthParams(client: Client, raw: RawAuthParams, scopesSupported: Set<string>): AuthParams & { bind_ip?: string } {
   const details: ErrorDetail[] = [];
   const fail = (field: string, message: string) => details.push({ field, message });
 
@@ -35,6 +37,8 @@ export function checkAuthParams(client: Client, raw: RawAuthParams, scopesSuppor
   if (raw.response_mode !== undefined && !RESPONSE_MODES.includes(raw.response_mode)) {
     fail('response_mode', `must be one of ${RESPONSE_MODES.join(', ')}`);
   }
+  const bindIp = normalizeIp(raw.bind_ip);
+  if (raw.bind_ip !== undefined && !bindIp) fail('bind_ip', 'must be an IPv4 or IPv6 address');
   if (details.length) throw invalidRequest('invalid authorization parameters', details);
 
   const scope = (raw.scope ?? 'openid').split(' ').filter(Boolean);
@@ -51,5 +55,6 @@ export function checkAuthParams(client: Client, raw: RawAuthParams, scopesSuppor
     ...(raw.code_challenge !== undefined
       ? { code_challenge: raw.code_challenge, code_challenge_method: raw.code_challenge_method ?? 'S256' } : {}),
     ...(raw.response_mode !== undefined ? { response_mode: raw.response_mode } : {}),
+    ...(bindIp ? { bind_ip: bindIp } : {}),
   };
 }

@@ -6,8 +6,9 @@
 import type { Client } from 'oidc-provider';
 import type { Authenticated, AuthenticateContext, Provider } from '../../providers/define.js';
 import type { Store } from '../../adapters/store.js';
-import type { Accounts } from '../accounts.js';
+import type { Accounts, Claims } from '../accounts.js';
 import { HttpError, invalidGrant } from '../errors.js';
+import { extensionsOf } from '../oidc/client-metadata.js';
 
 export interface AuthenticateDeps {
   store: Store;
@@ -49,7 +50,27 @@ export async function authenticateWith(
   }
   if (!result || typeof result.sub !== 'string' || !result.sub) throw invalidGrant('the provider resolved no subject');
   if (provider.subjects === 'account') return result;
+  if (extensionsOf(client).preauth_trusted_subjects) return trustedSubject(result, client, deps);
   const sub = partnerSubject(client.clientId, result.sub);
-  await deps.accounts.rememberSubject(sub, client.clientId, result.claims ?? {});
-  return { ...result, sub };
+  const claims = withoutVerifiedFlags(result.claims ?? {});
+  await deps.accounts.rememberSubject(sub, client.clientId, claims);
+  return { ...result, sub, claims };
+}
+
+/** A partner's word is not a verification (contract §5): these claims are dropped. */
+const VERIFIED_FLAGS = ['email_verified', 'phone_number_verified'];
+
+function withoutVerifiedFlags(claims: Claims): Claims {
+  return Object.fromEntries(Object.entries(claims).filter(([name]) => !VERIFIED_FLAGS.includes(name)));
+}
+
+/**
+ * `preauth_trusted_subjects` (an admin's explicit trust): the subject is used
+ * as given, so a local account can be signed in (its own claims then apply),
+ * and any other subject keeps the claims the client asserted, verified flags
+ * included.
+ */
+async function trustedSubject(result: Authenticated, client: Client, deps: AuthenticateDeps): Promise<Authenticated> {
+  if (!(await deps.accounts.get(result.sub))) await deps.accounts.rememberSubject(result.sub, client.clientId, result.claims ?? {});
+  return result;
 }

@@ -15,7 +15,7 @@ export const PREAUTH_TOKEN_TYPE = 'urn:handoff:token-type:preauth-code';
 export type GrantParams = Record<string, string | undefined>;
 
 /** Decodes a grant's payload with the provider's own reader; `name` is the parameter that carried it. */
-function decode(provider: Provider, payload: string | undefined, name: string): unknown {
+export function decode(provider: Provider, payload: string | undefined, name = 'payload'): unknown {
   if (!provider.fromGrant) throw invalidRequest(`provider ${provider.id} is only available at /providers/${provider.id}/preauth`);
   if (payload === undefined || payload === '') throw invalidRequest(`${name} is required`);
   try {
@@ -51,6 +51,7 @@ export async function answerPreauthGrant(ctx: KoaContextWithOIDC, step: GrantSte
       params: authParams,
       channel: 'grant',
       clientAuthenticated: true,
+      ip: ctx.ip,
     }, deps);
     ctx.body = {
       preauth_url: result.preauth_url,

@@ -49,7 +49,7 @@ async function handle(ctx: Context, provider: Provider, oidc: OidcProvider, deps
   if (identity.secret !== undefined && !(client.clientSecret && sameSecret(identity.secret, client.clientSecret))) throw invalidClient();
   const params = queryParams(ctx);
   const clientAuthenticated = identity.secret !== undefined;
-  return runPreauth({ provider, client, decode: () => payload, params, channel: 'native', clientAuthenticated }, deps);
+  return runPreauth({ provider, client, decode: () => payload, params, channel: 'native', clientAuthenticated, ip: ctx.ip }, deps);
 }
 
 export function nativePreauthRoute(registry: ProviderRegistry, oidc: OidcProvider, deps: PipelineDeps & { maxPayload: number }) {

@@ -13,6 +13,7 @@ import { authenticateWith, type AuthenticateDeps } from './authenticate.js';
 import { checkProviderAllowed } from './check-provider-allowed.js';
 import { validatePayload } from './validate-payload.js';
 import { extensionsOf } from '../oidc/client-metadata.js';
+import { normalizeIp } from '../ip-address.js';
 
 export interface PipelineDeps extends AuthenticateDeps {
   handoffs: Handoffs;
@@ -28,6 +29,10 @@ export interface PreauthRequest {
   params: RawAuthParams;
   channel: 'grant' | 'native';
   clientAuthenticated: boolean;
+  /** The client IP of the step-1 request: a bound URL redeems there unless bind_ip says otherwise. */
+  ip?: string;
+  /** Caps the URL's lifetime below the client's preauth_ttl (a pushed request lives 60 s at most). */
+  maxTtl?: number;
 }
 
 export async function runPreauth(req: PreauthRequest, deps: PipelineDeps): Promise<PreauthResult> {
@@ -35,9 +40,12 @@ export async function runPreauth(req: PreauthRequest, deps: PipelineDeps): Promi
   checkProviderAllowed(client, provider.id);
   const payload = req.decode();
   validatePayload(provider, payload);
-  const params = checkAuthParams(client, req.params, deps.scopesSupported);
+  const { bind_ip: bindIp, ...params } = checkAuthParams(client, req.params, deps.scopesSupported);
   const who = await authenticateWith(provider, payload, client, req.channel, req.clientAuthenticated, deps);
-  const ttl = extensionsOf(client).preauth_ttl;
+  const ttl = Math.min(extensionsOf(client).preauth_ttl, req.maxTtl ?? Infinity);
+  const boundTo = bindIp ?? normalizeIp(req.ip);
+  // A fallback login page may offer a local account's username, never a partner's subject.
+  const loginHint = provider.subjects === 'account' ? (await deps.accounts.get(who.sub))?.username : undefined;
   const code = await deps.handoffs.create({
     provider: provider.id,
     clientId: client.clientId,
@@ -46,6 +54,8 @@ export async function runPreauth(req: PreauthRequest, deps: PipelineDeps): Promi
     amr: who.amr ?? [],
     payload: who.payload,
     params,
+    ...(boundTo ? { bindIp: boundTo } : {}),
+    ...(loginHint !== undefined ? { loginHint } : {}),
   }, ttl);
   deps.events.emit('handoff.created', { client_id: client.clientId, provider: provider.id, sub: who.sub });
   return { preauth_url: `${deps.issuer}/preauth/${code}`, expires_in: ttl };
