@@ -29,9 +29,11 @@ import { recordSession } from './redeem/record-session.js';
 import { tokenBody } from './token-body.js';
 import { pinIssuer } from './pin-issuer.js';
 import { ownCookies } from './own-cookies.js';
+import { createLimits, type LimitSettings } from './limits/index.js';
+import { issuerPath, underIssuerPath } from './issuer-path.js';
 
 export interface HandoffOptions {
-  /** Issuer identifier: an origin such as `https://login.example.com`. */
+  /** Issuer identifier: an origin such as `https://login.example.com`, optionally with a path prefix (`https://example.com/login`). */
   issuer: string;
   /** An opened Store, or where to open one (SQLite in `dataDir` unless `mongodbUri`). */
   store?: Store | { mongodbUri?: string; dataDir?: string };
@@ -49,6 +51,10 @@ export interface HandoffOptions {
   maxPayload?: number;
   /** Seconds a redeemed handoff's payload is kept at most (default 24 h). */
   retention?: number;
+  /** Take the client IP from X-Forwarded-For (default false). The scheme always comes from `issuer`. */
+  trustProxy?: boolean;
+  /** Rate limits (defaults: preauth 600/min per client, failures 10/15 min per client and user, redeem 60/min per IP). */
+  limits?: Partial<LimitSettings>;
 }
 
 /**
@@ -72,7 +78,9 @@ export interface HandoffParts {
 const isStore = (value: unknown): value is Store => !!value && typeof (value as Store).consume === 'function';
 
 export async function createHandoff(options: HandoffOptions): Promise<HandoffServer> {
-  const issuer = new URL(options.issuer).origin;
+  const issuerUrl = new URL(options.issuer);
+  // Without a trailing slash: `${issuer}/preauth/…` is how every URL is built.
+  const issuer = `${issuerUrl.origin}${issuerUrl.pathname}`.replace(/\/+$/, '');
   const log = options.logger ?? createLogger('info');
   const store = isStore(options.store)
     ? options.store
@@ -82,32 +90,34 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   const retention = options.retention ?? 24 * 3600;
 
   const accounts = new Accounts(store);
-  const handoffs = new Handoffs(store);
   const events = createEvents(log);
+  const limits = createLimits({ store, events }, options.limits);
+  const handoffs = new Handoffs(limits.countRedemptions(store));
   const keys = await loadKeys(store);
   const admin = await adminToken(store, options.adminToken);
 
   const oidc = new OidcProvider(issuer, oidcConfiguration({
-    store, accounts, handoffs, retention, jwks: keys.jwks, cookieKeys: keys.cookieKeys, providerIds: registry.ids(),
+    store, accounts, handoffs, retention, issuer, jwks: keys.jwks, cookieKeys: keys.cookieKeys, providerIds: registry.ids(),
   }));
   oidc.on('server_error', (_ctx, err) => log.error({ err }, 'oidc-provider server error'));
-  const pipeline = { store, accounts, handoffs, events, issuer, scopesSupported: new Set<string>(SCOPES) };
+  const pipeline = { store, accounts, handoffs, events, issuer, scopesSupported: new Set<string>(SCOPES), guards: limits.guards };
   registerPreauthGrant(oidc, registry, pipeline);
 
   const app = new Koa();
   // oidc-provider runs on this app's context when mounted, so its cookies are
   // signed with these keys: they must be the ones it was configured with.
   app.keys = keys.cookieKeys;
-  if (issuer.startsWith('https:')) {
-    app.proxy = true;
-    oidc.proxy = true;
-  }
+  // Only the client IP follows TRUST_PROXY; the scheme and host are pinned
+  // from the issuer (pinIssuer). One proxy hop: its own X-Forwarded-For entry.
+  app.proxy = options.trustProxy ?? false;
+  app.maxIpsCount = 1;
 
   const router = new Router();
   router.get('/preauth/:code', preauthRoute(oidc, handoffs));
   router.post('/providers/:provider/preauth', nativePreauthRoute(registry, oidc, { ...pipeline, maxPayload }));
   router.get('/handoff', handoffRoute(oidc, handoffs));
 
+  app.use(pinIssuer(issuer));
   app.use(ownCookies(app));
   app.use(async (ctx, next) => {
     const started = Date.now();
@@ -115,16 +125,18 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
     log.info({ method: ctx.method, path: safePath(ctx.originalUrl.split('?')[0]), status: ctx.status, ms: Date.now() - started }, 'request');
   });
   app.use(jsonErrors(log));
+  app.use(limits.redeem);
   app.use(router.routes());
   app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids() }).routes());
   app.use(interactionRouter({ oidc, accounts }).routes());
   app.use(tokenBody('/token', maxPayload));
-  app.use(pinIssuer(issuer));
   app.use(recordSession(handoffs));
   app.use(mount(oidc));
 
+  // Under an issuer with a path, the whole app answers below that path.
+  const served = issuerPath(issuer) ? underIssuerPath(app, issuer) : app;
   const parts: HandoffParts = {
-    app,
+    app: served,
     oidc,
     store,
     providers: registry,
@@ -132,5 +144,5 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
     generatedAdminToken: admin.generated,
     close: () => store.close(),
   };
-  return Object.assign(app, parts);
+  return Object.assign(served, parts);
 }

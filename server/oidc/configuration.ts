@@ -16,6 +16,7 @@ import { errorPage, logoutPage, logoutSuccessPage } from '../views/layout.js';
 import { clientMetadataValidator, EXTRA_CLIENT_METADATA } from './client-metadata.js';
 import { loadExistingGrant } from './load-existing-grant.js';
 import { corsAllowed, introspectionAllowed, revocationAllowed } from './policies.js';
+import { issuerPath } from '../config.js';
 
 export const PASSWORD_ACR = 'urn:handoff:password';
 
@@ -27,6 +28,8 @@ export interface OidcDeps {
   cookieKeys: string[];
   providerIds: string[];
   retention: number;
+  /** The issuer; its path prefix, if any, becomes every cookie's path. */
+  issuer?: string;
 }
 
 export const SCOPES = ['openid', 'offline_access', 'email', 'profile', 'phone', 'address'] as const;
@@ -39,7 +42,11 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
     clients: [],
     clientBasedCORS: corsAllowed,
     jwks: deps.jwks as Configuration['jwks'],
-    cookies: { keys: deps.cookieKeys },
+    cookies: {
+      keys: deps.cookieKeys,
+      // Merged into the library's defaults (HttpOnly, SameSite=Lax): only the path changes.
+      ...(deps.issuer && issuerPath(deps.issuer) ? { long: { path: issuerPath(deps.issuer) }, short: { path: issuerPath(deps.issuer) } } : {}),
+    },
     async findAccount(_ctx, sub) {
       const claims = await deps.accounts.claimsOf(sub);
       if (!claims) return undefined;
@@ -106,7 +113,8 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
         if (redemption && interaction.prompt.name === 'preauth') {
           return finishPreauthInteraction(ctx, interaction, redemption, deps);
         }
-        return `/interaction/${interaction.uid}`;
+        // Under the issuer's path prefix, like every other route.
+        return `${issuerPath(ctx.oidc.issuer)}/interaction/${interaction.uid}`;
       },
     },
     async renderError(ctx, out) {

@@ -46,7 +46,10 @@ export function registerPreauthGrant(oidc: OidcProvider, registry: ProviderRegis
       };
     } catch (err) {
       // oidc-provider's errors cannot carry `details`; answer ourselves.
-      if (err instanceof HttpError) return writeError(ctx, err);
+      if (err instanceof HttpError) {
+        deps.events.emit('preauth.refused', { client_id: ctx.oidc.client?.clientId, provider: params.provider, error: err.error });
+        return writeError(ctx, err);
+      }
       throw err;
     }
   }
