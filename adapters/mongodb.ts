@@ -11,8 +11,11 @@ interface CounterDoc {
 }
 
 /** The server is unreachable or went away: a 503, and the driver reconnects by itself. */
+const SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTCONN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const isOutage = (err: unknown) =>
-  err instanceof MongoNetworkError || err instanceof MongoServerSelectionError || err instanceof MongoNotConnectedError;
+  err instanceof MongoNetworkError || err instanceof MongoServerSelectionError || err instanceof MongoNotConnectedError
+  // the driver sometimes lets a socket's own error through (EPIPE on a connection the server closed)
+  || SOCKET_ERRORS.has((err as NodeJS.ErrnoException)?.code ?? '');
 
 /** `serverSelectionTimeoutMS` in the URI wins over the default, so operators can tune it there. */
 function uriTimeout(uri: string): number | undefined {

@@ -19,7 +19,8 @@ import { createEvents, type Events } from './events.js';
 import { handoffRoute } from './handoff-route.js';
 import { Handoffs } from './handoffs.js';
 import { interactionRouter } from './interaction/router.js';
-import { loadKeys } from './keys.js';
+import { loadKeys, rotateSigningKeys, signingJwks } from './keys.js';
+import { signedTokenLifetime, watchSigningKeys } from './oidc/signing-keys.js';
 import { createLogger, safePath } from './log.js';
 import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
 import { nativePreauthRoute } from './preauth/native-route.js';
@@ -55,6 +56,8 @@ export interface HandoffOptions {
   trustProxy?: boolean;
   /** Rate limits (defaults: preauth 600/min per client, failures 10/15 min per client and user, redeem 60/min per IP). */
   limits?: Partial<LimitSettings>;
+  /** How often (ms) each instance re-reads the stored signing keys, to see rotations made elsewhere (default 5000). */
+  keyReloadInterval?: number;
 }
 
 /**
@@ -96,9 +99,18 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   const keys = await loadKeys(store);
   const admin = await adminToken(store, options.adminToken);
 
-  const oidc = new OidcProvider(issuer, oidcConfiguration({
+  const configuration = oidcConfiguration({
     store, accounts, handoffs, retention, issuer, jwks: keys.jwks, cookieKeys: keys.cookieKeys, providerIds: registry.ids(),
-  }));
+  });
+  const retireAfter = signedTokenLifetime(configuration.ttl);
+  const oidc = new OidcProvider(issuer, configuration);
+  const signing = watchSigningKeys(oidc, keys.jwks, () => signingJwks(store), options.keyReloadInterval ?? 5000, log);
+  const rotateKeys = async () => {
+    const kids = await rotateSigningKeys(store, retireAfter);
+    await signing.reload();
+    events.emit('keys.rotated', { kids: kids.join(' ') });
+    return kids;
+  };
   oidc.on('server_error', (_ctx, err) => log.error({ err }, 'oidc-provider server error'));
   const pipeline = { store, accounts, handoffs, events, issuer, scopesSupported: new Set<string>(SCOPES), guards: limits.guards };
   registerPreauthGrant(oidc, registry, pipeline);
@@ -127,7 +139,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.use(jsonErrors(log));
   app.use(limits.redeem);
   app.use(router.routes());
-  app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids() }).routes());
+  app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids(), rotateKeys }).routes());
   app.use(interactionRouter({ oidc, accounts }).routes());
   app.use(tokenBody('/token', maxPayload));
   app.use(recordSession(handoffs));
@@ -142,7 +154,10 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
     providers: registry,
     events,
     generatedAdminToken: admin.generated,
-    close: () => store.close(),
+    close: () => {
+      signing.stop();
+      return store.close();
+    },
   };
   return Object.assign(served, parts);
 }

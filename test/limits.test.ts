@@ -86,7 +86,7 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       assert.equal((await from('203.0.113.7', unknown)).status, 400);
       assert.equal((await from('203.0.113.7', unknown)).status, 400);
       const refused = await from('203.0.113.7', step1.body.preauth_url);
-      assert429({ status: refused.status, headers: refused.headers, body: await refused.json() });
+      assert429({ status: refused.status, headers: refused.headers, body: await refused.json() as Record<string, unknown> });
       // HEAD is never counted nor refused
       assert.equal((await fetch(step1.body.preauth_url, { method: 'HEAD', headers: { 'x-forwarded-for': '203.0.113.7' } })).status, 200);
       // the code is still good, from another address

@@ -7,6 +7,7 @@ import { notFound } from '../errors.js';
 import { accountRoutes } from './accounts.js';
 import { clientRoutes } from './clients.js';
 import type { AdminDeps } from './deps.js';
+import { keyRoutes } from './keys.js';
 import { requireToken } from './require-token.js';
 
 
@@ -29,6 +30,8 @@ export function adminRouter(deps: AdminDeps): Router {
   router.post('/admin/accounts', accounts.create);
   router.get('/admin/accounts/:sub', accounts.get);
   router.delete('/admin/accounts/:sub', accounts.remove);
+
+  router.post('/admin/keys/rotate', keyRoutes(deps).rotate);
 
   // Last, so it only answers what no route above handled (they never call next).
   router.all('/admin{/*rest}', () => {
