@@ -29,7 +29,7 @@ import { preauthRoute } from './redeem/preauth-route.js';
 import { recordSession } from './redeem/record-session.js';
 import { tokenBody } from './token-body.js';
 import { pinIssuer } from './pin-issuer.js';
-import { ownCookies } from './own-cookies.js';
+import { oidcCookiePolicy, ownCookies } from './own-cookies.js';
 import { createLimits, type LimitSettings } from './limits/index.js';
 import { issuerPath, underIssuerPath } from './issuer-path.js';
 
@@ -104,6 +104,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   });
   const retireAfter = signedTokenLifetime(configuration.ttl);
   const oidc = new OidcProvider(issuer, configuration);
+  oidcCookiePolicy(oidc, issuer);
   const signing = watchSigningKeys(oidc, keys.jwks, () => signingJwks(store), options.keyReloadInterval ?? 5000, log);
   const rotateKeys = async () => {
     const kids = await rotateSigningKeys(store, retireAfter);
@@ -130,7 +131,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   router.get('/handoff', handoffRoute(oidc, handoffs));
 
   app.use(pinIssuer(issuer));
-  app.use(ownCookies(app));
+  app.use(ownCookies(app, issuer));
   app.use(async (ctx, next) => {
     const started = Date.now();
     await next();
