@@ -126,6 +126,13 @@ describe('ISSUER with a path prefix', () => {
 
     const rp = await registerClient(server);
     const account = await createAccount(server, 'pat', 'pat-password');
+    const created = await fetch(`${issuer}/admin/accounts`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer issuer-test-admin-token-0123456789', 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'quinn', password: 'quinn-password' }),
+    });
+    assert.equal(created.status, 201);
+    assert.ok(created.headers.get('location')?.startsWith(`${issuer}/admin/accounts/`), `Location: ${created.headers.get('location')}`);
     const { verifier, challenge } = await pkce();
     const step1 = await grantRequest(server, rp, { provider: 'password', payload: passwordPayload('pat', 'pat-password', { p: 1 }), code_challenge: challenge, state: 's1' });
     assert.equal(step1.status, 200, JSON.stringify(step1.body));

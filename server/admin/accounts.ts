@@ -29,7 +29,7 @@ function subProblem(claims: unknown): ErrorDetail[] {
     : [];
 }
 
-export function accountRoutes({ accounts, events }: Pick<AdminDeps, 'accounts' | 'events'>) {
+export function accountRoutes({ accounts, events, oidc }: Pick<AdminDeps, 'accounts' | 'events' | 'oidc'>) {
   return {
     async create(ctx: Context): Promise<void> {
       const body = await readJsonObject(ctx);
@@ -43,7 +43,7 @@ export function accountRoutes({ accounts, events }: Pick<AdminDeps, 'accounts' |
       if (!account) throw new HttpError(409, 'invalid_request', 'username already exists');
       events.emit('account.created', { sub: account.sub });
       ctx.status = 201;
-      ctx.set('Location', `/admin/accounts/${encodeURIComponent(account.sub)}`);
+      ctx.set('Location', `${oidc.issuer}/admin/accounts/${encodeURIComponent(account.sub)}`);
       ctx.body = toPublic(account);
     },
 
