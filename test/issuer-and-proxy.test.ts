@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { Browser } from './support/browser.js';
 import { closeMongo, startServer, type StoreKind, type TestServer } from './support/server.js';
 import { startIssuerServer, type IssuerServer } from './support/issuer-server.js';
+import { cleanupChildren, freePort, runServer, stopServer, waitForLine } from './support/spawn.js';
 import { createAccount, exchange, grantRequest, passwordPayload, pkce, readHandoff, registerClient, relyingParty, REDIRECT_URI } from './support/preauth.js';
 
 after(closeMongo);
@@ -160,5 +161,25 @@ describe('ISSUER with a path prefix', () => {
       const actions = [...page.body.matchAll(/action="([^"]+)"/g)].map((m) => m[1]);
       assert.ok(actions.length >= 1 && actions.every((a) => a.startsWith('/login/interaction/')), `form actions: ${actions}`);
     }
+  });
+});
+
+describe('the standalone server reads ISSUER with a path, TRUST_PROXY and RATE_LIMIT_* from its environment', () => {
+  after(cleanupChildren);
+
+  it('serves under the path, believes X-Forwarded-For, and applies the configured limit', { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const issuer = `http://localhost:${port}/login`;
+    const child = runServer({ PORT: String(port), ISSUER: issuer, TRUST_PROXY: 'true', RATE_LIMIT_REDEEM: '1', ADMIN_TOKEN: 'env-admin-token-0123456789' });
+    await waitForLine(child, /"msg":"handoff listening"/);
+    const discovery = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json() as { issuer: string; authorization_endpoint: string };
+    assert.equal(discovery.issuer, issuer);
+    assert.equal(discovery.authorization_endpoint, `${issuer}/auth`);
+    const code = `${issuer}/preauth/${'C'.repeat(43)}`;
+    const from = (ip: string) => fetch(code, { headers: { 'x-forwarded-for': ip, accept: 'application/json' } }).then((r) => r.status);
+    assert.equal(await from('192.0.2.10'), 400);
+    assert.equal(await from('192.0.2.11'), 400);
+    assert.equal(await from('192.0.2.10'), 429);
+    assert.equal(await stopServer(child), 0);
   });
 });
