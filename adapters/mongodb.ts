@@ -1,7 +1,7 @@
-import {
-  MongoClient, MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoServerSelectionError, type Collection, type Filter,
-} from 'mongodb';
-import { INDEX_FIELDS, mapOutages, type IndexField, type Store, type StoredRecord } from './store.js';
+import { MongoClient, MongoServerError, type Collection, type Filter } from 'mongodb';
+import { MongoNetworkError, MongoNotConnectedError, MongoServerSelectionError } from 'mongodb';
+import { INDEX_FIELDS, type IndexField, type Store, type StoredRecord } from './store.js';
+import { mapOutages } from './store.js';
 
 /** A rate-limit counter: a number, unlike records' JSON text. */
 interface CounterDoc {

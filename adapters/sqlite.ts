@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { INDEX_FIELDS, mapOutages, type IndexField, type Store, type StoredRecord } from './store.js';
+import { INDEX_FIELDS, type IndexField, type Store, type StoredRecord } from './store.js';
+import { mapOutages } from './store.js';
 
 const COLUMNS: Record<IndexField, string> = {
   grantId: 'grant_id',
