@@ -1,5 +1,27 @@
 import { MongoClient, MongoServerError, type Collection, type Filter } from 'mongodb';
+import { MongoNetworkError, MongoNotConnectedError, MongoServerSelectionError } from 'mongodb';
 import { INDEX_FIELDS, type IndexField, type Store, type StoredRecord } from './store.js';
+import { mapOutages } from './store.js';
+
+/** A rate-limit counter: a number, unlike records' JSON text. */
+interface CounterDoc {
+  _id: string;
+  n: number;
+  expiresAt: Date;
+}
+
+/** The server is unreachable or went away: a 503, and the driver reconnects by itself. */
+const SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTCONN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const isOutage = (err: unknown) =>
+  err instanceof MongoNetworkError || err instanceof MongoServerSelectionError || err instanceof MongoNotConnectedError
+  // the driver sometimes lets a socket's own error through (EPIPE on a connection the server closed)
+  || SOCKET_ERRORS.has((err as NodeJS.ErrnoException)?.code ?? '');
+
+/** `serverSelectionTimeoutMS` in the URI wins over the default, so operators can tune it there. */
+function uriTimeout(uri: string): number | undefined {
+  const m = /[?&]serverSelectionTimeoutMS=(\d+)/i.exec(uri);
+  return m ? Number(m[1]) : undefined;
+}
 
 interface Doc {
   _id: string;
@@ -57,8 +79,10 @@ export async function createMongoStore(opts: {
   dbName?: string;
   serverSelectionTimeoutMS?: number;
 }): Promise<Store> {
-  const timeout = opts.serverSelectionTimeoutMS ?? 5000;
-  const client = new MongoClient(opts.uri, { serverSelectionTimeoutMS: timeout, retryWrites: false });
+  const timeout = opts.serverSelectionTimeoutMS ?? uriTimeout(opts.uri) ?? 5000;
+  // socketTimeoutMS bounds an operation on a server that stopped answering
+  // without closing the connection, so no request hangs on the store.
+  const client = new MongoClient(opts.uri, { serverSelectionTimeoutMS: timeout, socketTimeoutMS: 10_000, retryWrites: false });
   const db = client.db(uriDbName(opts.uri) ?? opts.dbName ?? 'handoff');
   const ready = new Map<string, Promise<Collection<Doc>>>();
   let connected: Promise<void> | undefined;
@@ -144,6 +168,25 @@ export async function createMongoStore(opts: {
       const docs = await (await coll(collection)).find(live()).sort({ _id: 1 }).toArray();
       return docs.map((d) => fromDoc<T>(d));
     },
+    async hit(collection: string, id: string, windowEndsAt: number, amount = 1) {
+      const c = (await coll(collection)) as unknown as Collection<CounterDoc>;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          // One findAndModify: increments a live counter, or creates it.
+          const doc = await c.findOneAndUpdate(
+            { _id: id, expiresAt: { $gt: new Date() } },
+            { $inc: { n: amount }, $setOnInsert: { expiresAt: new Date(windowEndsAt) } },
+            { upsert: true, returnDocument: 'after' },
+          );
+          return doc!.n;
+        } catch (err) {
+          // 11000: a concurrent hit created it first (retry increments it), or
+          // an ended window's document is still there (remove it, then retry).
+          if (!(err instanceof MongoServerError && err.code === 11000) || attempt >= 3) throw err;
+          await c.deleteOne({ _id: id, expiresAt: { $lte: new Date() } });
+        }
+      }
+    },
     async sweep() {
       const names = await db.listCollections({}, { nameOnly: true }).toArray();
       let n = 0;
@@ -159,5 +202,5 @@ export async function createMongoStore(opts: {
     },
   };
   await store.init();
-  return store;
+  return mapOutages(store, isOutage);
 }

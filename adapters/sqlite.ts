@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { INDEX_FIELDS, type IndexField, type Store, type StoredRecord } from './store.js';
+import { mapOutages } from './store.js';
 
 const COLUMNS: Record<IndexField, string> = {
   grantId: 'grant_id',
@@ -73,7 +74,15 @@ function forField<S>(stmts: Record<IndexField, S>, field: IndexField): S {
   return stmts[field];
 }
 
+/** Disk, lock and file failures: the store is not answering, not a bug. */
+const OUTAGE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY|CANTOPEN|PROTOCOL|NOMEM)/;
+const isOutage = (err: unknown) => err instanceof Database.SqliteError && OUTAGE.test(err.code);
+
 export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number }): Store {
+  return mapOutages(openSqliteStore(opts), isOutage);
+}
+
+function openSqliteStore(opts: { file: string; sweepIntervalMs?: number }): Store {
   if (opts.file !== ':memory:' && opts.file !== '') mkdirSync(dirname(opts.file), { recursive: true });
   const db = new Database(opts.file);
   db.pragma('journal_mode = WAL');
@@ -110,6 +119,14 @@ export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number
       delete: db.prepare('DELETE FROM records WHERE collection = @collection AND id = @id'),
       list: db.prepare(`SELECT * FROM records WHERE collection = @collection AND ${LIVE} ORDER BY id`),
       sweep: db.prepare('DELETE FROM records WHERE expires_at IS NOT NULL AND expires_at <= @now'),
+      // One statement: a new or ended window starts over at `amount`, a live one adds to it.
+      hit: db.prepare(
+        `INSERT INTO records (collection, id, data, expires_at) VALUES (@collection, @id, @amount, @ends)
+         ON CONFLICT (collection, id) DO UPDATE SET
+           data = CASE WHEN records.expires_at <= @now THEN @amount ELSE CAST(records.data AS INTEGER) + @amount END,
+           expires_at = CASE WHEN records.expires_at <= @now THEN @ends ELSE records.expires_at END
+         RETURNING CAST(data AS INTEGER) AS n`,
+      ),
       // Without ANALYZE statistics the planner prefers the primary key's collection prefix, i.e. a scan.
       findBy: byField(
         (c) => `SELECT * FROM records INDEXED BY records_${c} WHERE collection = @collection AND ${c} = @value AND ${LIVE} ORDER BY id`,
@@ -168,6 +185,10 @@ export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number
     },
     async list<T>(collection: string) {
       return (s().list.all({ collection, now: Date.now() }) as Row[]).map((r) => fromRow<T>(r));
+    },
+    async hit(collection: string, id: string, windowEndsAt: number, amount = 1) {
+      const row = s().hit.get({ collection, id, ends: windowEndsAt, amount: String(amount), now: Date.now() }) as { n: number };
+      return row.n;
     },
     async sweep() {
       return sweep();

@@ -57,7 +57,62 @@ export interface Store {
   deleteBy(collection: string, field: IndexField, value: string): Promise<number>;
   /** Every live record of the collection, ordered by id. */
   list<T>(collection: string): Promise<StoredRecord<T>[]>;
+  /**
+   * Adds `amount` (default 1; 0 reads) to the counter `id` and returns its new
+   * value, in one atomic store operation: of N concurrent hits exactly one
+   * sees each value. A counter that does not exist yet, or whose window has
+   * ended, starts from zero and lives until `windowEndsAt` (epoch ms). Used
+   * for rate limits shared by every instance on one store. Counters live in
+   * their own collections and are never read with `get`.
+   */
+  hit(collection: string, id: string, windowEndsAt: number, amount?: number): Promise<number>;
   /** Physically removes expired records now; returns how many. */
   sweep(): Promise<number>;
   close(): Promise<void>;
+}
+
+/** Marks store failures across module copies, like HttpError's brand. */
+const UNAVAILABLE = Symbol.for('handoff.StoreUnavailable');
+
+/**
+ * The store did not answer (MongoDB unreachable, SQLite disk or lock
+ * failure). Carries oidc-provider's exposed-error shape so that its own error
+ * handler answers 503 `temporarily_unavailable` too, instead of a 500.
+ */
+export class StoreUnavailableError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[UNAVAILABLE] === true;
+  }
+
+  readonly [UNAVAILABLE] = true;
+  readonly expose = true;
+  readonly statusCode = 503;
+  readonly status = 503;
+  readonly error = 'temporarily_unavailable';
+  readonly error_description = 'the store is not answering; try again shortly';
+
+  constructor(cause: unknown) {
+    super('temporarily_unavailable', { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * Wraps every operation of a store so that failures `isOutage` recognises
+ * become StoreUnavailableError; anything else (a bug) passes unchanged.
+ */
+export function mapOutages(store: Store, isOutage: (err: unknown) => boolean): Store {
+  const wrapped = { ...store } as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(store)) {
+    if (typeof fn !== 'function' || name === 'close') continue;
+    wrapped[name] = async (...args: unknown[]) => {
+      try {
+        return await (fn as (...a: unknown[]) => Promise<unknown>).apply(store, args);
+      } catch (err) {
+        if (err instanceof StoreUnavailableError || !isOutage(err)) throw err;
+        throw new StoreUnavailableError(err);
+      }
+    };
+  }
+  return wrapped as unknown as Store;
 }

@@ -19,7 +19,8 @@ import { createEvents, type Events } from './events.js';
 import { handoffRoute } from './handoff-route.js';
 import { Handoffs } from './handoffs.js';
 import { interactionRouter } from './interaction/router.js';
-import { loadKeys } from './keys.js';
+import { loadKeys, rotateSigningKeys, signingJwks } from './keys.js';
+import { signedTokenLifetime, watchSigningKeys } from './oidc/signing-keys.js';
 import { createLogger, safePath } from './log.js';
 import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
 import { applyStandards } from './oidc/standards.js';
@@ -36,10 +37,12 @@ import { isPreauthPush, pushedPreauthParams, pushedPreauthResponse } from './pre
 import { recordSession } from './redeem/record-session.js';
 import { tokenBody } from './token-body.js';
 import { pinIssuer } from './pin-issuer.js';
-import { ownCookies } from './own-cookies.js';
+import { oidcCookiePolicy, ownCookies } from './own-cookies.js';
+import { createLimits, type LimitSettings } from './limits/index.js';
+import { issuerPath, underIssuerPath } from './issuer-path.js';
 
 export interface HandoffOptions {
-  /** Issuer identifier: an origin such as `https://login.example.com`. */
+  /** Issuer identifier: an origin such as `https://login.example.com`, optionally with a path prefix (`https://example.com/login`). */
   issuer: string;
   /** An opened Store, or where to open one (SQLite in `dataDir` unless `mongodbUri`). */
   store?: Store | { mongodbUri?: string; dataDir?: string };
@@ -59,6 +62,12 @@ export interface HandoffOptions {
   retention?: number;
   /** Bearer token for `/metrics`; the admin token is required when absent. */
   metricsToken?: string;
+  /** Take the client IP from X-Forwarded-For (default false). The scheme always comes from `issuer`. */
+  trustProxy?: boolean;
+  /** Rate limits (defaults: preauth 600/min per client, failures 10/15 min per client and user, redeem 60/min per IP). */
+  limits?: Partial<LimitSettings>;
+  /** How often (ms) each instance re-reads the stored signing keys, to see rotations made elsewhere (default 5000). */
+  keyReloadInterval?: number;
 }
 
 /**
@@ -82,7 +91,9 @@ export interface HandoffParts {
 const isStore = (value: unknown): value is Store => !!value && typeof (value as Store).consume === 'function';
 
 export async function createHandoff(options: HandoffOptions): Promise<HandoffServer> {
-  const issuer = new URL(options.issuer).origin;
+  const issuerUrl = new URL(options.issuer);
+  // Without a trailing slash: `${issuer}/preauth/…` is how every URL is built.
+  const issuer = `${issuerUrl.origin}${issuerUrl.pathname}`.replace(/\/+$/, '');
   const log = options.logger ?? createLogger('info');
   const store = isStore(options.store)
     ? options.store
@@ -92,21 +103,32 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   const retention = options.retention ?? 24 * 3600;
 
   const accounts = new Accounts(store);
-  // The pending gauge counts through `handoffs`, which emits events itself:
-  // the events read it lazily, at scrape time.
-  let handoffs: Handoffs;
-  const events = createEvents(log, { pendingHandoffs: () => pendingHandoffs(handoffs, log)() });
-  handoffs = new Handoffs(store, { events });
+  // The pending gauge counts through `handoffs`, which needs the events and
+  // the limits first: the gauge reads it lazily, at scrape time.
+  let handoffs: Handoffs | undefined;
+  const events = createEvents(log, { pendingHandoffs: () => pendingHandoffs(handoffs!, log)() });
+  const limits = createLimits({ store, events }, options.limits);
+  handoffs = new Handoffs(limits.countRedemptions(store), { events });
   const keys = await loadKeys(store);
   const admin = await adminToken(store, options.adminToken);
 
-  const oidc = new OidcProvider(issuer, oidcConfiguration({
+  const configuration = oidcConfiguration({
     issuer, store, accounts, handoffs, retention, jwks: keys.jwks, cookieKeys: keys.cookieKeys, providerIds: registry.ids(),
     extraParams: pushedPreauthParams(registry, () => pipeline), isPreauthPush,
-  }));
+  });
+  const retireAfter = signedTokenLifetime(configuration.ttl);
+  const oidc = new OidcProvider(issuer, configuration);
+  oidcCookiePolicy(oidc, issuer);
+  const signing = watchSigningKeys(oidc, keys.jwks, () => signingJwks(store), options.keyReloadInterval ?? 5000, log);
+  const rotateKeys = async () => {
+    const kids = await rotateSigningKeys(store, retireAfter);
+    await signing.reload();
+    events.emit('keys.rotated', { kids: kids.join(' ') });
+    return kids;
+  };
   oidc.on('server_error', (_ctx, err) => log.error({ err }, 'oidc-provider server error'));
   applyStandards(oidc, log);
-  const pipeline = { store, accounts, handoffs, events, issuer, scopesSupported: new Set<string>(SCOPES) };
+  const pipeline = { store, accounts, handoffs, events, issuer, scopesSupported: new Set<string>(SCOPES), guards: limits.guards };
   registerPreauthGrant(oidc, registry, pipeline);
   registerTokenExchange(oidc, registry, pipeline);
 
@@ -114,10 +136,10 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   // oidc-provider runs on this app's context when mounted, so its cookies are
   // signed with these keys: they must be the ones it was configured with.
   app.keys = keys.cookieKeys;
-  if (issuer.startsWith('https:')) {
-    app.proxy = true;
-    oidc.proxy = true;
-  }
+  // Only the client IP follows TRUST_PROXY; the scheme and host are pinned
+  // from the issuer (pinIssuer). One proxy hop: its own X-Forwarded-For entry.
+  app.proxy = options.trustProxy ?? false;
+  app.maxIpsCount = 1;
 
   const router = new Router();
   const redeemDeps = { oidc, handoffs, accounts, events, issuer };
@@ -126,7 +148,8 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   router.post('/providers/:provider/preauth', nativePreauthRoute(registry, oidc, { ...pipeline, maxPayload }));
   router.get('/handoff', handoffRoute(oidc, handoffs));
 
-  app.use(ownCookies(app));
+  app.use(pinIssuer(issuer));
+  app.use(ownCookies(app, issuer));
   app.use(async (ctx, next) => {
     const started = Date.now();
     await next();
@@ -134,26 +157,31 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   });
   app.use(challengeEvery401(issuer));
   app.use(jsonErrors(log));
+  app.use(limits.redeem);
   app.use(router.routes());
   app.use(opsRouter({ store, events, metricsToken: options.metricsToken, checkAdminToken: admin.check }).routes());
-  app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids(),
+  app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids(), rotateKeys,
     openapi: { issuer, providers: registry.ids().map((id) => registry.get(id)!), authParams: AUTH_PARAM_NAMES } }).routes());
   app.use(interactionRouter({ oidc, accounts }).routes());
   app.use(tokenBody(['/token', '/request'], maxPayload));
   app.use(pushedPreauthResponse(pipeline));
   app.use(pushedRedemption(redeemDeps));
-  app.use(pinIssuer(issuer));
   app.use(recordSession(handoffs));
   app.use(mount(oidc));
 
+  // Under an issuer with a path, the whole app answers below that path.
+  const served = issuerPath(issuer) ? underIssuerPath(app, issuer) : app;
   const parts: HandoffParts = {
-    app,
+    app: served,
     oidc,
     store,
     providers: registry,
     events,
     generatedAdminToken: admin.generated,
-    close: () => store.close(),
+    close: () => {
+      signing.stop();
+      return store.close();
+    },
   };
-  return Object.assign(app, parts);
+  return Object.assign(served, parts);
 }

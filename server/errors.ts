@@ -6,6 +6,8 @@
  */
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
+import { StoreUnavailableError } from '../adapters/store.js';
+import { safePath } from './log.js';
 
 export interface ErrorDetail {
   field: string;
@@ -81,6 +83,11 @@ export function jsonErrors(log: Logger) {
       await next();
     } catch (err) {
       if (err instanceof HttpError) return writeError(ctx, err);
+      // The store is down: a 503 that clients retry, not a 500; logged without the request.
+      if (err instanceof StoreUnavailableError) {
+        log.warn({ path: safePath(ctx.path), cause: String((err.cause as Error)?.message ?? err.cause) }, 'store unavailable');
+        return writeError(ctx, temporarilyUnavailable());
+      }
       log.error({ err, path: ctx.path }, 'unhandled error');
       writeError(ctx, new HttpError(500, 'server_error', 'internal server error'));
     }

@@ -54,6 +54,8 @@ async function main(): Promise<void> {
     logger: log,
     maxPayload: config.maxPayload,
     retention: config.retention,
+    trustProxy: config.trustProxy,
+    limits: config.limits,
   });
   if (handoff.generatedAdminToken) {
     // Printed once, on the start that made it; only its hash is stored.
@@ -65,12 +67,27 @@ async function main(): Promise<void> {
   });
   server.on('error', (err) => fail(`PORT: cannot listen on ${config.port} (${err.message})`));
 
-  const stop = () => {
-    server.close();
-    void handoff.close().finally(() => process.exit(0));
+  // Stop accepting connections, let requests in flight finish (at most
+  // 10 s), close the store, exit 0. Idle keep-alive connections are closed
+  // as they become idle, so they cannot hold the process open.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'handoff stopping');
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    const force = setTimeout(() => server.closeAllConnections(), 10_000);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(force);
+      void handoff.close()
+        .catch((err) => log.warn({ err: String((err as Error)?.message ?? err) }, 'store did not close cleanly'))
+        .finally(() => process.exit(0));
+    });
+    server.closeIdleConnections();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((err) => fail(`failed to start: ${(err as Error).message}`));

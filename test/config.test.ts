@@ -18,7 +18,12 @@ describe('bad configuration stops the server with one line', () => {
     ['PORT=abc', { PORT: 'abc' }, 'PORT'],
     ['PORT=70000', { PORT: '70000' }, 'PORT'],
     ['ISSUER not a URL', { ISSUER: 'not a url' }, 'ISSUER'],
-    ['ISSUER with a path', { ISSUER: 'http://x.example/path' }, 'ISSUER'],
+    ['ISSUER with a trailing slash', { ISSUER: 'http://x.example/path/' }, 'ISSUER'],
+    ['ISSUER with a query', { ISSUER: 'http://x.example/path?x=1' }, 'ISSUER'],
+    ['TRUST_PROXY=maybe', { TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
+    ['RATE_LIMIT_PREAUTH=lots', { RATE_LIMIT_PREAUTH: 'lots' }, 'RATE_LIMIT_PREAUTH'],
+    ['RATE_LIMIT_FAILURES=0', { RATE_LIMIT_FAILURES: '0' }, 'RATE_LIMIT_FAILURES'],
+    ['RATE_LIMIT_REDEEM=-1', { RATE_LIMIT_REDEEM: '-1' }, 'RATE_LIMIT_REDEEM'],
     ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     ['PREAUTH_MAX_PAYLOAD=-5', { PREAUTH_MAX_PAYLOAD: '-5' }, 'PREAUTH_MAX_PAYLOAD'],
   ];

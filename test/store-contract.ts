@@ -162,6 +162,35 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       assert.equal(await store.delete(c, 'never'), false);
     });
 
+    it('hit counts up from one, reads with amount 0, and counters are separate', async () => {
+      const c = col();
+      const ends = future();
+      assert.equal(await store.hit(c, 'k', ends), 1);
+      assert.equal(await store.hit(c, 'k', ends), 2);
+      assert.equal(await store.hit(c, 'k', ends, 0), 2, 'amount 0 reads');
+      assert.equal(await store.hit(c, 'k', ends, -1), 1, 'a negative amount gives back');
+      assert.equal(await store.hit(c, 'other', ends, 0), 0, 'an unknown counter reads as zero');
+      assert.equal(await store.hit(col(), 'k', ends), 1, 'collections are separate');
+    });
+
+    it('hit starts over once its window has ended', async () => {
+      const c = col();
+      const ends = Date.now() + 300;
+      assert.equal(await store.hit(c, 'w', ends), 1);
+      assert.equal(await store.hit(c, 'w', ends), 2);
+      await sleep(400);
+      assert.equal(await store.hit(c, 'w', future()), 1, 'a new window');
+      assert.equal(await store.hit(c, 'w', future()), 2);
+    });
+
+    it('40 concurrent hits of one counter each see a different value', async () => {
+      const c = col();
+      const ends = future();
+      const values = await Promise.all(Array.from({ length: 40 }, () => store.hit(c, 'busy', ends)));
+      assert.deepEqual([...values].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i + 1));
+      assert.equal(await store.hit(c, 'busy', ends, 0), 40);
+    });
+
     it('sweep removes expired records and keeps live ones', async () => {
       await store.sweep(); // leftovers of earlier tests
       const c = col();

@@ -45,7 +45,7 @@ export function accountRoutes({ accounts, events, oidc, store }: Pick<AdminDeps,
       if (!account) throw new HttpError(409, 'invalid_request', 'username already exists');
       events.emit('account.created', { sub: account.sub });
       ctx.status = 201;
-      ctx.set('Location', `/admin/accounts/${encodeURIComponent(account.sub)}`);
+      ctx.set('Location', `${oidc.issuer}/admin/accounts/${encodeURIComponent(account.sub)}`);
       ctx.body = toPublic(account);
     },
 

@@ -46,7 +46,7 @@ export function clientRoutes(deps: AdminDeps) {
       }
       events.emit('client.created', { client_id: id });
       ctx.status = 201;
-      ctx.set('Location', `/admin/clients/${encodeURIComponent(id)}`);
+      ctx.set('Location', `${oidc.issuer}/admin/clients/${encodeURIComponent(id)}`);
       ctx.body = metadata;
     },
 

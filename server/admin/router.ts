@@ -8,6 +8,7 @@ import { accountRoutes } from './accounts.js';
 import { clientRoutes } from './clients.js';
 import type { AdminDeps } from './deps.js';
 import { handoffRoutes } from './handoffs.js';
+import { keyRoutes } from './keys.js';
 import { requireToken } from './require-token.js';
 import { openApiRoute } from './openapi.js';
 
@@ -40,6 +41,7 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/admin/handoffs', handoffs.list);
   router.delete('/admin/handoffs', handoffs.revokeAll);
   router.delete('/admin/handoffs/:id', handoffs.revoke);
+  router.post('/admin/keys/rotate', keyRoutes(deps).rotate);
 
   // Last, so it only answers what no route above handled (they never call next).
   router.all('/admin{/*rest}', () => {

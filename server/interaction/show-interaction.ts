@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 import type { Interaction, Provider as OidcProvider } from 'oidc-provider';
 import { consentPage } from '../views/consent.js';
 import { loginPage } from '../views/login.js';
+import { issuerPath } from '../config.js';
 import { grantConsent, missingConsent } from './grant-consent.js';
 import { isFirstParty, loadInteraction } from './load-interaction.js';
 import { seeOther, sendError, sendPage, setPageHeaders } from './respond.js';
@@ -41,11 +42,11 @@ export function showInteraction(oidc: OidcProvider) {
     switch (prompt.name) {
       case 'login': {
         const hint = typeof params.login_hint === 'string' ? params.login_hint : undefined;
-        return sendPage(ctx, 200, loginPage({ uid, clientName, username: hint }), formTargets);
+        return sendPage(ctx, 200, loginPage({ uid, clientName, username: hint, prefix: issuerPath(oidc.issuer) }), formTargets);
       }
       case 'consent':
         if (isFirstParty(client)) return seeOther(ctx, await grantConsent(ctx, oidc, interaction));
-        return sendPage(ctx, 200, consentPage({ uid, clientName, ...toConfirm(interaction) }), formTargets);
+        return sendPage(ctx, 200, consentPage({ uid, clientName, ...toConfirm(interaction), prefix: issuerPath(oidc.issuer) }), formTargets);
       default:
         return sendError(ctx, 400, 'invalid_request', 'This sign-in request cannot be completed here.');
     }

@@ -17,10 +17,12 @@ import { clientMetadataValidator, EXTRA_CLIENT_METADATA } from './client-metadat
 import { outgoingFetch } from './backchannel-logout.js';
 import { loadExistingGrant } from './load-existing-grant.js';
 import { corsAllowed, introspectionAllowed, revocationAllowed } from './policies.js';
+import { issuerPath } from '../config.js';
 
 export const PASSWORD_ACR = 'urn:handoff:password';
 
 export interface OidcDeps {
+  /** The issuer; its path prefix, if any, becomes every cookie's path. */
   issuer: string;
   store: Store;
   accounts: Accounts;
@@ -61,7 +63,11 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
     },
     // Back-channel logouts to loopback only when the issuer is loopback.
     fetch: outgoingFetch(deps.issuer),
-    cookies: { keys: deps.cookieKeys },
+    cookies: {
+      keys: deps.cookieKeys,
+      // Merged into the library's defaults (HttpOnly, SameSite=Lax): only the path changes.
+      ...(deps.issuer && issuerPath(deps.issuer) ? { long: { path: issuerPath(deps.issuer) }, short: { path: issuerPath(deps.issuer) } } : {}),
+    },
     async findAccount(_ctx, sub) {
       const claims = await deps.accounts.claimsOf(sub);
       if (!claims) return undefined;
@@ -132,7 +138,8 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
         if (redemption && interaction.prompt.name === 'preauth') {
           return finishPreauthInteraction(ctx, interaction, redemption, deps);
         }
-        return `/interaction/${interaction.uid}`;
+        // Under the issuer's path prefix, like every other route.
+        return `${issuerPath(ctx.oidc.issuer)}/interaction/${interaction.uid}`;
       },
     },
     async renderError(ctx, out) {

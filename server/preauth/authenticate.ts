@@ -9,16 +9,18 @@ import type { Store } from '../../adapters/store.js';
 import type { Accounts, Claims } from '../accounts.js';
 import { HttpError, invalidGrant } from '../errors.js';
 import { extensionsOf } from '../oidc/client-metadata.js';
+import type { Events } from '../events.js';
 
 export interface AuthenticateDeps {
   store: Store;
   accounts: Accounts;
   issuer: string;
+  events?: Events;
 }
 
 export const partnerSubject = (clientId: string, sub: string) => `${clientId}|${sub}`;
 
-function contextFor(client: Client, channel: 'grant' | 'native', clientAuthenticated: boolean, deps: AuthenticateDeps): AuthenticateContext {
+function contextFor(provider: string, client: Client, channel: 'grant' | 'native', clientAuthenticated: boolean, deps: AuthenticateDeps): AuthenticateContext {
   const clientId = client.clientId;
   return {
     client: { clientId, clientSecret: client.clientSecret, jwks: client.jwks as AuthenticateContext['client']['jwks'] },
@@ -27,8 +29,11 @@ function contextFor(client: Client, channel: 'grant' | 'native', clientAuthentic
     clientAuthenticated,
     now: () => Math.floor(Date.now() / 1000),
     // Replay markers are per client: one partner's jti cannot block another's.
-    markUsed: (kind, value, expiresAt) =>
-      deps.store.insertNew('replay', { id: `${kind}:${clientId}:${value}`, data: {}, expiresAt: expiresAt * 1000, clientId }),
+    async markUsed(kind, value, expiresAt) {
+      const fresh = await deps.store.insertNew('replay', { id: `${kind}:${clientId}:${value}`, data: {}, expiresAt: expiresAt * 1000, clientId });
+      if (!fresh) deps.events?.emit('replay.blocked', { client_id: clientId, provider, kind });
+      return fresh;
+    },
     verifyPassword: (username, password) => deps.accounts.verifyPassword(username, password),
   };
 }
@@ -43,7 +48,7 @@ export async function authenticateWith(
 ): Promise<Authenticated> {
   let result: Authenticated;
   try {
-    result = await provider.authenticate(payload, contextFor(client, channel, clientAuthenticated, deps));
+    result = await provider.authenticate(payload, contextFor(provider.id, client, channel, clientAuthenticated, deps));
   } catch (err) {
     if (err instanceof HttpError) throw err;
     throw invalidGrant(err instanceof Error && err.message ? err.message : 'the payload was rejected');

@@ -61,7 +61,10 @@ export async function answerPreauthGrant(ctx: KoaContextWithOIDC, step: GrantSte
       issued_token_type: PREAUTH_TOKEN_TYPE,
     };
   } catch (err) {
-    if (err instanceof HttpError) return writeError(ctx, err);
+    if (err instanceof HttpError) {
+      deps.events.emit('preauth.refused', { client_id: client.clientId, provider: params.provider ?? params.subject_token_type, error: err.error });
+      return writeError(ctx, err);
+    }
     throw err;
   }
 }

@@ -46,6 +46,7 @@ async function handle(ctx: Context, provider: Provider, oidc: OidcProvider, deps
   const identity = provider.native.identify(request, payload);
   const client = identity?.clientId ? await oidc.Client.find(identity.clientId) : undefined;
   if (!identity || !client) throw invalidClient();
+  ctx.state.preauthClientId = client.clientId;
   if (identity.secret !== undefined && !(client.clientSecret && sameSecret(identity.secret, client.clientSecret))) throw invalidClient();
   const params = queryParams(ctx);
   const clientAuthenticated = identity.secret !== undefined;
@@ -62,6 +63,9 @@ export function nativePreauthRoute(registry: ProviderRegistry, oidc: OidcProvide
       ctx.type = answer.type;
       ctx.body = answer.body;
     } catch (err) {
+      if (err instanceof HttpError) {
+        deps.events.emit('preauth.refused', { client_id: ctx.state.preauthClientId, provider: provider?.id, error: err.error });
+      }
       if (!(err instanceof HttpError) || !provider?.native.respondError) throw err;
       const answer = provider.native.respondError(err.body(), err.status);
       ctx.status = err.status;

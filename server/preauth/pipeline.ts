@@ -14,11 +14,28 @@ import { checkProviderAllowed } from './check-provider-allowed.js';
 import { validatePayload } from './validate-payload.js';
 import { extensionsOf } from '../oidc/client-metadata.js';
 import { normalizeIp } from '../ip-address.js';
+import { HttpError } from '../errors.js';
+
+/**
+ * The limits of step 1 (server/limits), handed in by app.ts so every channel
+ * that runs this pipeline gets them.
+ */
+export interface PreauthGuards {
+  /** Counts the request against the client's step-1 rate; throws 429 over it. */
+  admit(clientId: string, provider: string): Promise<void>;
+  /** Throws 429 while the asserted user has too many recent failures. */
+  checkFailures(clientId: string, provider: string, payload: unknown): Promise<void>;
+  /** Counts a rejected authentication for the asserted user. */
+  failed(clientId: string, payload: unknown): Promise<void>;
+  /** Takes a pending-URL place; throws 429 at `preauth_max_pending`. */
+  reservePending(clientId: string, provider: string, ttlSeconds: number, max: number): Promise<void>;
+}
 
 export interface PipelineDeps extends AuthenticateDeps {
   handoffs: Handoffs;
   events: Events;
   scopesSupported: Set<string>;
+  guards?: PreauthGuards;
 }
 
 export interface PreauthRequest {
@@ -37,12 +54,22 @@ export interface PreauthRequest {
 
 export async function runPreauth(req: PreauthRequest, deps: PipelineDeps): Promise<PreauthResult> {
   const { provider, client } = req;
+  await deps.guards?.admit(client.clientId, provider.id);
   checkProviderAllowed(client, provider.id);
   const payload = req.decode();
   validatePayload(provider, payload);
   const { bind_ip: bindIp, ...params } = checkAuthParams(client, req.params, deps.scopesSupported);
-  const who = await authenticateWith(provider, payload, client, req.channel, req.clientAuthenticated, deps);
-  const ttl = Math.min(extensionsOf(client).preauth_ttl, req.maxTtl ?? Infinity);
+  await deps.guards?.checkFailures(client.clientId, provider.id, payload);
+  let who;
+  try {
+    who = await authenticateWith(provider, payload, client, req.channel, req.clientAuthenticated, deps);
+  } catch (err) {
+    if (err instanceof HttpError && err.error === 'invalid_grant') await deps.guards?.failed(client.clientId, payload);
+    throw err;
+  }
+  const { preauth_ttl: clientTtl, preauth_max_pending: maxPending } = extensionsOf(client);
+  const ttl = Math.min(clientTtl, req.maxTtl ?? Infinity);
+  await deps.guards?.reservePending(client.clientId, provider.id, ttl, maxPending);
   const boundTo = bindIp ?? normalizeIp(req.ip);
   // A fallback login page may offer a local account's username, never a partner's subject.
   const loginHint = provider.subjects === 'account' ? (await deps.accounts.get(who.sub))?.username : undefined;

@@ -14,6 +14,8 @@ export interface ConsentView {
   claims: string[];
   /** Resource server scopes, by resource indicator. */
   resources: Record<string, string[]>;
+  /** The issuer's path prefix ('' for a bare origin). */
+  prefix?: string;
 }
 
 const SCOPE_TEXT: Record<string, string> = {
@@ -28,8 +30,8 @@ const SCOPE_TEXT: Record<string, string> = {
 const item = (name: string, text?: string) =>
   `<li>${text ? `${escape(text)} <small>(<code>${escape(name)}</code>)</small>` : `<code>${escape(name)}</code>`}</li>`;
 
-export function consentPage({ uid, clientName, scopes, claims, resources }: ConsentView): string {
-  const base = `/interaction/${encodeURIComponent(uid)}`;
+export function consentPage({ uid, clientName, scopes, claims, resources, prefix = '' }: ConsentView): string {
+  const base = `${prefix}/interaction/${encodeURIComponent(uid)}`;
   const who = clientName ? escape(clientName) : 'This application';
   const resourceLists = Object.entries(resources)
     .filter(([, list]) => list.length)

@@ -11,10 +11,12 @@ export interface LoginView {
   /** Pre-filled username (the last attempt, or the request's login_hint). */
   username?: string;
   error?: boolean;
+  /** The issuer's path prefix ('' for a bare origin). */
+  prefix?: string;
 }
 
-export function loginPage({ uid, clientName, username, error }: LoginView): string {
-  const base = `/interaction/${encodeURIComponent(uid)}`;
+export function loginPage({ uid, clientName, username, error, prefix = '' }: LoginView): string {
+  const base = `${prefix}/interaction/${encodeURIComponent(uid)}`;
   return page('Sign in', `<h1>Sign in${clientName ? ` to ${escape(clientName)}` : ''}</h1>
 ${error ? '<p class="error" role="alert">The username or password is incorrect.</p>' : ''}
 <form method="post" action="${escape(`${base}/login`)}" autocomplete="on">

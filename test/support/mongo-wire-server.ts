@@ -17,13 +17,15 @@ const debug = process.env.MONGO_WIRE_DEBUG
 export interface MongoWireServer {
   uri: string;
   port: number;
+  /** The data; pass it to a new server (same port) to restart without losing it. */
+  store: Store;
   close(): Promise<void>;
 }
 
 export async function startMongoWireServer(
-  opts: { port?: number; ttlSweepMs?: number } = {},
+  opts: { port?: number; ttlSweepMs?: number; store?: Store } = {},
 ): Promise<MongoWireServer> {
-  const store = new Store();
+  const store = opts.store ?? new Store();
   const sockets = new Set<net.Socket>();
   let lastConnectionId = 0;
   let lastRequestId = 0;
@@ -77,6 +79,7 @@ export async function startMongoWireServer(
   return {
     uri: `mongodb://127.0.0.1:${port}/?directConnection=true`,
     port,
+    store,
     close() {
       clearInterval(ttl);
       for (const s of sockets) s.destroy();
