@@ -121,7 +121,7 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
     it('payloads beyond oidc-provider\'s own 56 KiB body limit; over PREAUTH_MAX_PAYLOAD a 413', async () => {
       const big = await push(server, rp, { preauth_provider: 'password', preauth_payload: passwordPayload('alice', 'alice-password', 'x'.repeat(300 * 1024)) });
       assert.equal(big.status, 201, JSON.stringify(big.body));
-      const huge = await push(server, rp, { preauth_provider: 'password', preauth_payload: passwordPayload('alice', 'alice-password', 'x'.repeat(1100 * 1024)) });
+      const huge = await push(server, rp, { preauth_provider: 'password', preauth_payload: passwordPayload('alice', 'alice-password', 'x'.repeat(2200 * 1024)) });
       assert.equal(huge.status, 413);
     });
 
