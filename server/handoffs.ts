@@ -37,6 +37,16 @@ export interface Handoff {
   sessionUid?: string;
 }
 
+/** An unredeemed handoff as the admin sees it: never the code or the payload. */
+export interface PendingHandoff {
+  id: string;
+  client_id: string;
+  provider: string;
+  sub: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export type NewHandoff = Omit<Handoff, 'id' | 'createdAt' | 'state' | 'grantId' | 'sessionUid'>;
 
 export const hashCode = (code: string) => createHash('sha256').update(code).digest('hex');
@@ -101,5 +111,46 @@ export class Handoffs {
 
   async deleteForClient(clientId: string): Promise<void> {
     await this.store.deleteBy(COLLECTION, 'clientId', clientId);
+  }
+
+  /** Unredeemed, unexpired handoffs, optionally of one client and/or subject. */
+  async listPending(filter: { clientId?: string; sub?: string } = {}): Promise<PendingHandoff[]> {
+    const records = filter.clientId
+      ? await this.store.findBy<Handoff>(COLLECTION, 'clientId', filter.clientId)
+      : filter.sub
+        ? await this.store.findBy<Handoff>(COLLECTION, 'sub', filter.sub)
+        : await this.store.list<Handoff>(COLLECTION);
+    return records
+      .filter((r) => r.data.state === 'pending' && !r.consumedAt && (!filter.sub || r.sub === filter.sub))
+      .map((r) => ({
+        id: r.data.id,
+        client_id: r.data.clientId,
+        provider: r.data.provider,
+        sub: r.data.sub,
+        created_at: r.data.createdAt,
+        expires_at: new Date(r.expiresAt ?? 0).toISOString(),
+      }))
+      .sort((a, b) => a.created_at.localeCompare(b.created_at));
+  }
+
+  /**
+   * Revokes one unredeemed handoff by its id; its URL then fails like an
+   * unknown one. Records are keyed by the code's hash, so this looks the id up.
+   */
+  async revoke(id: string): Promise<boolean> {
+    const records = await this.store.list<Handoff>(COLLECTION);
+    const record = records.find((r) => r.data.id === id && r.data.state === 'pending' && !r.consumedAt);
+    return record ? this.store.delete(COLLECTION, record.id) : false;
+  }
+
+  /** Revokes every unredeemed handoff of a client (and subject); returns how many. */
+  async revokeAll(filter: { clientId: string; sub?: string }): Promise<number> {
+    const records = await this.store.findBy<Handoff>(COLLECTION, 'clientId', filter.clientId);
+    let revoked = 0;
+    for (const r of records) {
+      if (r.data.state !== 'pending' || r.consumedAt || (filter.sub && r.sub !== filter.sub)) continue;
+      if (await this.store.delete(COLLECTION, r.id)) revoked += 1;
+    }
+    return revoked;
   }
 }
