@@ -27,8 +27,9 @@ export function submitLogin(oidc: OidcProvider, accounts: Accounts) {
       ? await accounts.verifyPassword(username, password)
       : undefined;
     if (!account) {
-      const { interaction, clientName, formTargets } = loaded;
-      return sendPage(ctx, 401, loginPage({ uid: interaction.uid, clientName, username: username.slice(0, MAX_FIELD), error: true }), formTargets);
+      const { interaction, clientName, logoUri, clientUri, base, formTargets } = loaded;
+      const view = { uid: interaction.uid, clientName, logoUri, clientUri, base, username: username.slice(0, MAX_FIELD), error: true };
+      return sendPage(ctx, 401, loginPage(view), formTargets);
     }
 
     const returnTo = await oidc.interactionResult(ctx.req, ctx.res, {
