@@ -13,6 +13,7 @@ import type { Provider } from '../providers/define.js';
 import { builtinProviders, ProviderRegistry } from '../providers/registry.js';
 import { Accounts } from './accounts.js';
 import { adminRouter } from './admin/router.js';
+import { adminUiRouter } from './admin-ui/router.js';
 import { adminToken } from './admin-token.js';
 import { jsonErrors } from './errors.js';
 import { createEvents, type Events } from './events.js';
@@ -116,6 +117,8 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   });
   app.use(jsonErrors(log));
   app.use(router.routes());
+  // The admin web page first: its /admin/ui paths are not the JSON API's.
+  app.use(adminUiRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids(), issuer: options.issuer }).routes());
   app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids() }).routes());
   app.use(interactionRouter({ oidc, accounts }).routes());
   app.use(tokenBody('/token', maxPayload));

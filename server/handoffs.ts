@@ -136,11 +136,14 @@ export class Handoffs {
   /**
    * Revokes one unredeemed handoff by its id; its URL then fails like an
    * unknown one. Records are keyed by the code's hash, so this looks the id up.
+   * Answers what was revoked, or undefined when nothing was pending.
    */
-  async revoke(id: string): Promise<boolean> {
-    const records = await this.store.list<Handoff>(COLLECTION);
+  async revoke(id: string): Promise<PendingHandoff | undefined> {
+    const [pending] = (await this.listPending()).filter((h) => h.id === id);
+    if (!pending) return undefined;
+    const records = await this.store.findBy<Handoff>(COLLECTION, 'clientId', pending.client_id);
     const record = records.find((r) => r.data.id === id && r.data.state === 'pending' && !r.consumedAt);
-    return record ? this.store.delete(COLLECTION, record.id) : false;
+    return record && (await this.store.delete(COLLECTION, record.id)) ? pending : undefined;
   }
 
   /** Revokes every unredeemed handoff of a client (and subject); returns how many. */
