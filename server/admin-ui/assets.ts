@@ -37,6 +37,9 @@ td .actions{margin:0;gap:.5rem;flex-wrap:nowrap}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:0 1.5rem}
 fieldset{border:1px solid #e5e7eb;border-radius:8px;padding:.5rem 1rem 1rem;margin:1.25rem 0 0}
 legend{font-weight:700;padding:0 .4rem}
+.options{display:flex;flex-wrap:wrap;gap:0 2rem}
+.wide{margin-top:.25rem}
+.switches{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:0 1.5rem;margin-top:1rem;padding-top:.5rem;border-top:1px solid #e5e7eb}
 .check{display:flex;align-items:flex-start;gap:.6rem;font-weight:400;margin:.6rem 0}
 .check input{width:1.15rem;height:1.15rem;margin:.2rem 0 0;flex:none;accent-color:var(--primary)}
 .check span small{display:block}

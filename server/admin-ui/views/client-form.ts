@@ -35,7 +35,7 @@ function control(field: Field, value: FormState[string], error?: string): string
       const boxes = options.length
         ? options.map((o, i) => `<label class="check" for="${id(field.name)}-${i}"><input type="checkbox" id="${id(field.name)}-${i}" name="${name}" value="${escape(o.value)}"${ticked.has(o.value) ? ' checked' : ''}><span>${escape(o.label)}${o.label !== o.value ? ` <small><code>${escape(o.value)}</code></small>` : ''}</span></label>`).join('')
         : '<p class="muted">None available.</p>';
-      return `<fieldset id="${id(field.name)}"${invalid}${aria}><legend>${escape(field.label)}</legend>${boxes}${hint(field)}${problem(field, error)}</fieldset>`;
+      return `<fieldset id="${id(field.name)}"${invalid}${aria}><legend>${escape(field.label)}</legend><div class="options">${boxes}</div>${hint(field)}${problem(field, error)}</fieldset>`;
     }
     case 'select': {
       const options = (field.options ?? []).map((o) => `<option value="${escape(o.value)}"${o.value === value ? ' selected' : ''}>${escape(o.label)}</option>`).join('');
@@ -65,8 +65,18 @@ export function clientFormPage(shell: Shell, view: ClientFormView): string {
     ? `<div class="alert error" role="alert" tabindex="-1" id="problems"><strong>The client was not saved. Please fix:</strong><ul>${[...errors].map(([field, message]) =>
       `<li>${known.has(field) ? `<a href="#${id(field)}">${escape(field)}</a>` : `<code>${escape(field)}</code>`}: ${escape(message)}</li>`).join('')}</ul></div>`
     : '';
-  const fieldsets = view.sets.map((set) => `<div class="card"><h2>${escape(set.legend)}</h2><div class="grid">${set.fields
-    .map((f) => `<div>${control(f, view.state[f.name] ?? '', errors.get(f.name))}</div>`).join('')}</div></div>`).join('\n');
+  const render = (f: Field) => control(f, view.state[f.name] ?? '', errors.get(f.name));
+  // Inputs side by side, then tick-box groups and JSON across the card, then switches.
+  const fieldsets = view.sets.map((set) => {
+    const inputs = set.fields.filter((f) => ['text', 'int', 'select', 'lines'].includes(f.kind));
+    const wide = set.fields.filter((f) => f.kind === 'group' || f.kind === 'json');
+    const switches = set.fields.filter((f) => f.kind === 'bool');
+    return `<div class="card"><h2>${escape(set.legend)}</h2>
+${inputs.length ? `<div class="grid">${inputs.map((f) => `<div>${render(f)}</div>`).join('')}</div>` : ''}
+${wide.map((f) => `<div class="wide">${render(f)}</div>`).join('')}
+${switches.length ? `<div class="switches">${switches.map((f) => `<div>${render(f)}</div>`).join('')}</div>` : ''}
+</div>`;
+  }).join('\n');
   const editing = view.clientId !== undefined;
   const action = editing ? uiUrl(shell.base, `/clients/${encodeURIComponent(view.clientId!)}`) : uiUrl(shell.base, '/clients');
   const title = editing ? `Edit client ${view.clientId}` : 'New client';
