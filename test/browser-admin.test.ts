@@ -63,7 +63,7 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
 
       // The first Tab reaches the skip link, then the navigation.
       await page.keyboard.press('Tab');
-      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+      assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Skip to content');
     });
 
     let clientId = '';
@@ -90,7 +90,7 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
 
       await page.getByRole('button', { name: 'Copy secret' }).click();
       await page.getByText('Copied to the clipboard.').waitFor();
-      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+      assert.equal(await page.evaluate('navigator.clipboard.readText()'), secret);
 
       const stored = await server.admin('GET', `/admin/clients/${clientId}`);
       assert.equal(stored.status, 200);

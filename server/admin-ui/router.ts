@@ -70,7 +70,6 @@ export function adminUiRouter(deps: AdminUiDeps): Router {
     const form = await readForm(ctx);
     const token = form.get('token') ?? '';
     if (!deps.checkToken(token)) return sendHtml(ctx, 401, signInPage(ui.base, { failed: true }));
-    await ui.sessions.end(ctx);
     await ui.sessions.start(ctx);
     seeOther(ctx, adminUrl(ui.base));
   });

@@ -45,8 +45,10 @@ export class AdminSessions {
     return `${SESSION_COOKIE}=${value}; Path=${this.cookiePath}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${this.secure ? '; Secure' : ''}`;
   }
 
-  /** Starts a session and sets its cookie. */
+  /** Starts a session (ending one the browser had) and sets its cookie. */
   async start(ctx: Context): Promise<AdminSession> {
+    const previous = readCookie(ctx, SESSION_COOKIE);
+    if (previous && ID.test(previous)) await this.store.delete(COLLECTION, hash(previous));
     const id = randomBytes(32).toString('base64url');
     const session: AdminSession = { csrf: randomBytes(32).toString('base64url'), createdAt: new Date().toISOString() };
     await this.store.put(COLLECTION, { id: hash(id), data: session, expiresAt: Date.now() + SESSION_TTL_SECONDS * 1000 });
