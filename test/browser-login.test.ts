@@ -137,7 +137,8 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       const login = await page.goto(url.href);
       assert.equal(login?.status(), 200);
       assert.equal(login?.headers()['x-content-type-options'], 'nosniff');
-      await page.getByRole('heading', { name: 'Sign in to continue to Tiny RP' }).waitFor();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await page.getByText('to continue to Tiny RP').waitFor();
       // The username field has the focus: type, Tab, type, Enter.
       await page.keyboard.type('erin');
       await page.keyboard.press('Tab');

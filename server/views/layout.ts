@@ -21,8 +21,9 @@ export interface ClientBrand {
 }
 
 const PAGE_CSS = `
-body{display:flex;min-height:100vh;align-items:flex-start;justify-content:center;padding:1rem}
-@media (min-height:560px){body{align-items:center}}
+body{display:flex;min-height:100vh;align-items:flex-start;justify-content:center;padding:.75rem}
+@media (min-width:480px) and (min-height:560px){body{align-items:center;padding:1rem}}
+.subtitle{margin:-.4rem 0 1rem;color:var(--muted)}
 main{background:var(--card);padding:1.75rem 1.5rem;border-radius:var(--radius);box-shadow:0 1px 2px #0000000f,0 4px 16px #0000001a;width:100%;max-width:26rem}
 @media (min-width:480px){main{padding:2.25rem 2.25rem 2rem}}
 .client{display:flex;align-items:center;gap:.75rem;margin:0 0 1.25rem;padding-bottom:1rem;border-bottom:1px solid #e5e7eb}

@@ -23,7 +23,8 @@ export interface LoginView {
 export function loginPage({ uid, clientName, logoUri, clientUri, base = '', username, error }: LoginView): string {
   const at = `${base}/interaction/${encodeURIComponent(uid)}`;
   const brand: ClientBrand = { name: clientName, logoUri, clientUri };
-  return page('Sign in', `<h1>Sign in${clientName ? ` to continue to ${escape(clientName)}` : ''}</h1>
+  return page('Sign in', `<h1>Sign in</h1>
+${clientName ? `<p class="subtitle">to continue to ${escape(clientName)}</p>` : ''}
 ${error ? '<p class="alert error" role="alert">The username or password is incorrect.</p>' : ''}
 <form method="post" action="${escape(`${at}/login`)}" autocomplete="on">
 <label for="username">Username</label>
