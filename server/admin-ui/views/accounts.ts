@@ -17,9 +17,11 @@ export interface AccountsView {
   error?: string;
 }
 
-function field(name: string, label: string, control: string, message?: string, hint?: string): string {
+/** A labelled control; `control` gets the id, name and ARIA attributes to put on it. */
+function field(name: string, label: string, control: (attributes: string) => string, message?: string, hint?: string): string {
   const ids = [hint && `a-${name}-hint`, message && `a-${name}-error`].filter(Boolean).join(' ');
-  return `<div><label for="a-${name}">${label}</label>${control.replace('<CTRL', `id="a-${name}" name="${name}"${message ? ' aria-invalid="true"' : ''}${ids ? ` aria-describedby="${ids}"` : ''}`)}
+  const attributes = `id="a-${name}" name="${name}"${message ? ' aria-invalid="true"' : ''}${ids ? ` aria-describedby="${ids}"` : ''}`;
+  return `<div><label for="a-${name}">${label}</label>${control(attributes)}
 ${hint ? `<p class="hint" id="a-${name}-hint">${hint}</p>` : ''}${message ? `<p class="field-error" id="a-${name}-error">${escape(message)}</p>` : ''}</div>`;
 }
 
@@ -57,10 +59,10 @@ ${missing}
 <div class="card">
 <h2>New account</h2>
 ${postForm(shell, uiUrl(shell.base, '/accounts'), `<div class="grid">
-${field('username', 'Username', `<input type="text" <CTRL autocomplete="off" spellcheck="false" value="${escape(view.draft?.username ?? '')}">`, problems.get('username'))}
-${field('password', 'Password', '<input type="password" <CTRL autocomplete="new-password">', problems.get('password'))}
+${field('username', 'Username', (a) => `<input type="text" ${a} autocomplete="off" spellcheck="false" value="${escape(view.draft?.username ?? '')}">`, problems.get('username'))}
+${field('password', 'Password', (a) => `<input type="password" ${a} autocomplete="new-password">`, problems.get('password'))}
 </div>
-${field('claims', 'Claims (JSON)', `<textarea <CTRL rows="4" spellcheck="false">${escape(view.draft?.claims ?? '{\n  "email": "",\n  "name": ""\n}')}</textarea>`, problems.get('claims'), 'Standard claims such as email, email_verified, name. The sub is assigned by the server.')}
+${field('claims', 'Claims (JSON, optional)', (a) => `<textarea ${a} rows="4" spellcheck="false" placeholder="{&#34;email&#34;: &#34;alice@example.com&#34;, &#34;name&#34;: &#34;Alice&#34;}">${escape(view.draft?.claims ?? '')}</textarea>`, problems.get('claims'), 'Standard claims such as email, email_verified, name. The sub is assigned by the server.')}
 <div class="actions"><button type="submit">Create account</button></div>`, 'novalidate')}
 </div>`);
 }

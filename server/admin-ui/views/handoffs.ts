@@ -29,7 +29,7 @@ export function handoffsPage(shell: Shell, view: HandoffsView): string {
     : `<p class="empty">No unredeemed handoffs${filtered ? ' match these filters' : ''}.</p>`;
   const revokeAll = view.clientId && view.handoffs.length
     ? postForm(shell, uiUrl(shell.base, '/handoffs/revoke-all'), `${filters}
-<div class="actions"><button type="submit" class="danger">Revoke all ${view.handoffs.length} shown</button></div>`)
+<div class="actions"><button type="submit" class="danger">Revoke all ${view.handoffs.length} of this client${view.sub ? " for this sub" : ""}</button></div>`)
     : '';
   const revoked = view.revoked !== undefined
     ? `<p class="alert ok" role="status">${view.revoked} handoff${view.revoked === 1 ? ' was' : 's were'} revoked.</p>`
