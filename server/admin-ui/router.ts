@@ -55,10 +55,12 @@ export function adminUiRouter(deps: AdminUiDeps): Router {
 
   router.get('/admin', async (ctx, next) => {
     if (!ctx.get('accept').includes('text/html')) return next();
-    const session = await ui.sessions.current(ctx);
-    const notice = typeof ctx.query.notice === 'string' ? ctx.query.notice : undefined;
-    if (!session) return sendHtml(ctx, 200, signInPage(ui.base, { notice }));
-    return htmlErrors(ui)(ctx, () => clients.list(ctx as never));
+    await htmlErrors(ui)(ctx, async () => {
+      const session = await ui.sessions.current(ctx);
+      const notice = typeof ctx.query.notice === 'string' ? ctx.query.notice : undefined;
+      if (!session) return sendHtml(ctx, 200, signInPage(ui.base, { notice }));
+      await clients.list(ctx as never);
+    });
   });
 
   router.use('/admin/ui', htmlErrors(ui));
