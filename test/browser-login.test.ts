@@ -67,6 +67,9 @@ class TinyRp {
   }
 }
 
+const LOGO = 'https://rp.example/logo.svg';
+const LOGO_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#0f766e"/></svg>';
+
 let browser: Browser;
 before(async () => {
   browser = await launchChromium();
@@ -88,7 +91,9 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
     before(async () => {
       server = await startServer({ kind });
       await rp.start();
-      registered = await registerClient(server, { client_name: 'Tiny RP', redirect_uris: [`${rp.url}/cb`], client_uri: rp.url, scope: 'openid email' });
+      registered = await registerClient(server, {
+        client_name: 'Tiny RP', redirect_uris: [`${rp.url}/cb`], client_uri: `${rp.url}/home`, logo_uri: LOGO, scope: 'openid email',
+      });
       rp.config = await relyingParty(server, registered);
       rp.handoff = server;
       account = await createAccount(server, 'erin', 'erin-password', { email: 'erin@example.com' });
@@ -102,6 +107,8 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       await context?.close();
       context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
       context.setDefaultTimeout(10_000);
+      // The client's https logo, served by the test (no network).
+      await context.route(LOGO, (route) => route.fulfill({ status: 200, contentType: 'image/svg+xml', body: LOGO_SVG }));
       page = await context.newPage();
     };
     after(() => context?.close());
@@ -139,6 +146,11 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       assert.equal(login?.headers()['x-content-type-options'], 'nosniff');
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();
       await page.getByText('to continue to Tiny RP').waitFor();
+      // The client's https logo is shown (the page's CSP lets it load).
+      const logo = page.locator('header.client img');
+      assert.equal(await logo.getAttribute('src'), LOGO);
+      const width = await logo.evaluate((img: any) => (img.complete ? img.naturalWidth : new Promise((resolve) => { img.onload = () => resolve(img.naturalWidth); })));
+      assert.equal(width, 40);
       // The username field has the focus: type, Tab, type, Enter.
       await page.keyboard.type('erin');
       await page.keyboard.press('Tab');
@@ -160,6 +172,23 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
 
       await page.locator('#sub').waitFor();
       assert.equal(await page.locator('#sub').textContent(), account.sub);
+    });
+
+    it('an authorization error the client cannot receive: plain words, the code as small print, a link back to client_uri', async () => {
+      await fresh();
+      const { state, challenge } = await rp.begin();
+      const url = oidc.buildAuthorizationUrl(rp.config!, {
+        redirect_uri: 'https://elsewhere.example/cb', scope: 'openid', state, code_challenge: challenge, code_challenge_method: 'S256',
+      });
+      const res = await page.goto(url.href);
+      assert.equal(res?.status(), 400);
+      await page.getByRole('heading', { name: 'This sign-in request is not valid' }).waitFor();
+      assert.equal(await page.locator('.fine code').textContent(), 'invalid_redirect_uri');
+      const back = page.getByRole('link', { name: 'Back to Tiny RP' });
+      assert.equal(await back.getAttribute('href'), `${rp.url}/home`);
+      await back.click();
+      await page.getByText('Tiny RP', { exact: true }).waitFor();
+      assert.equal(page.url(), `${rp.url}/home`);
     });
 
     it('Cancel on the login page ends the request with access_denied at the RP', async () => {
