@@ -26,12 +26,13 @@ main.wrap{padding-top:1.75rem;padding-bottom:3rem}
 .head h1{margin:0}
 .card{background:var(--card);border-radius:var(--radius);box-shadow:0 1px 2px #0000000f,0 2px 8px #00000012;padding:1.5rem;margin-bottom:1.5rem}
 .card>h2:first-child{margin-top:0}
+.table-wrap{overflow-x:auto}
 table{width:100%;border-collapse:collapse;font-size:.95rem}
 th,td{text-align:left;padding:.65rem .75rem;border-bottom:1px solid #e5e7eb;vertical-align:top}
 th{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600}
 tbody tr:hover{background:#f9fafb}
 td .actions{margin:0;gap:.5rem;flex-wrap:nowrap}
-.tag{display:inline-block;padding:.05rem .5rem;margin:.1rem .2rem .1rem 0;border-radius:999px;background:#eef2ff;color:#3730a3;font-size:.8rem;font-weight:600}
+.tag{display:inline-block;white-space:nowrap;padding:.05rem .5rem;margin:.1rem .2rem .1rem 0;border-radius:999px;background:#eef2ff;color:#3730a3;font-size:.8rem;font-weight:600}
 .tag.grey{background:#f3f4f6;color:#374151}
 .empty{padding:2rem;text-align:center;color:var(--muted)}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:0 1.5rem}
@@ -47,6 +48,8 @@ legend{font-weight:700;padding:0 .4rem}
 .secret{display:flex;gap:.5rem;align-items:stretch;flex-wrap:wrap}
 .secret input{flex:1 1 16rem;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .signin{max-width:26rem;margin:10vh auto 0}
+@media (max-width:640px){.bar .wrap{padding-top:.5rem;padding-bottom:.5rem}.bar form{margin-left:auto}.bar nav{order:3;flex-basis:100%}.bar nav a{padding:.35rem .55rem}}
+@media (max-width:480px){.wrap{padding:0 .75rem}.card{padding:1rem}.signin{margin-top:1rem}}
 .signin h1{margin-bottom:.25rem}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.4rem 1rem;margin:0}
 dl.kv dt{font-weight:600;color:var(--muted)}

@@ -31,11 +31,11 @@ function row(shell: Shell, client: Metadata): string {
 export function clientListPage(shell: Shell, clients: Metadata[], query: { notice?: string; name?: string }): string {
   const sorted = [...clients].sort((a, b) => String(a.client_name ?? a.client_id).localeCompare(String(b.client_name ?? b.client_id)));
   const table = sorted.length
-    ? `<table>
+    ? `<div class="table-wrap"><table>
 <caption class="visually-hidden">Registered clients</caption>
 <thead><tr><th scope="col">Client</th><th scope="col">Pre-auth providers</th><th scope="col">Policies</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>${sorted.map((c) => row(shell, c)).join('')}</tbody>
-</table>`
+</table></div>`
     : '<p class="empty">No clients yet. Register the first one.</p>';
   return adminPage({ ...shell, section: 'clients' }, 'Clients', `<div class="head"><h1>Clients</h1>
 <a class="btn" href="${escape(uiUrl(shell.base, '/clients/new'))}">New client</a></div>

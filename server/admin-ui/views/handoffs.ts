@@ -23,9 +23,9 @@ export function handoffsPage(shell: Shell, view: HandoffsView): string {
 <td>${postForm(shell, uiUrl(shell.base, `/handoffs/${encodeURIComponent(h.id)}/revoke`), `${filters}<button type="submit" class="danger small" aria-label="Revoke handoff ${escape(h.id)}">Revoke</button>`)}</td>
 </tr>`).join('');
   const table = view.handoffs.length
-    ? `<table><caption class="visually-hidden">Unredeemed handoffs</caption>
+    ? `<div class="table-wrap"><table><caption class="visually-hidden">Unredeemed handoffs</caption>
 <thead><tr><th scope="col">ID</th><th scope="col">Client</th><th scope="col">Provider</th><th scope="col">sub</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-<tbody>${rows}</tbody></table>`
+<tbody>${rows}</tbody></table></div>`
     : `<p class="empty">No unredeemed handoffs${filtered ? ' match these filters' : ''}.</p>`;
   const revokeAll = view.clientId && view.handoffs.length
     ? postForm(shell, uiUrl(shell.base, '/handoffs/revoke-all'), `${filters}
