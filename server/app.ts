@@ -13,6 +13,7 @@ import type { Provider } from '../providers/define.js';
 import { builtinProviders, ProviderRegistry } from '../providers/registry.js';
 import { Accounts } from './accounts.js';
 import { adminRouter } from './admin/router.js';
+import { adminUiRouter } from './admin-ui/router.js';
 import { adminToken } from './admin-token.js';
 import { jsonErrors } from './errors.js';
 import { createEvents, type Events } from './events.js';
@@ -160,8 +161,10 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.use(limits.redeem);
   app.use(router.routes());
   app.use(opsRouter({ store, events, metricsToken: options.metricsToken, checkAdminToken: admin.check }).routes());
-  app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids(), rotateKeys,
-    openapi: { issuer, providers: registry.ids().map((id) => registry.get(id)!), authParams: AUTH_PARAM_NAMES } }).routes());
+  const adminDeps = { oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids(), rotateKeys };
+  // The admin web page first: its /admin/ui paths are not the JSON API's.
+  app.use(adminUiRouter({ ...adminDeps, issuer }).routes());
+  app.use(adminRouter({ ...adminDeps, openapi: { issuer, providers: registry.ids().map((id) => registry.get(id)!), authParams: AUTH_PARAM_NAMES } }).routes());
   app.use(interactionRouter({ oidc, accounts }).routes());
   app.use(tokenBody(['/token', '/request'], maxPayload));
   app.use(pushedPreauthResponse(pipeline));

@@ -10,10 +10,11 @@ import type { AdminDeps } from './deps.js';
 import { handoffRoutes } from './handoffs.js';
 import { keyRoutes } from './keys.js';
 import { requireToken } from './require-token.js';
-import { openApiRoute } from './openapi.js';
+import { openApiRoute, type OpenApiSources } from './openapi.js';
 
 
-export function adminRouter(deps: AdminDeps): Router {
+/** `openapi`: what GET /admin/openapi.json is generated from. */
+export function adminRouter(deps: AdminDeps & { openapi: OpenApiSources }): Router {
   const router = new Router();
   const clients = clientRoutes(deps);
   const accounts = accountRoutes(deps);

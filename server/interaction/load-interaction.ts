@@ -12,6 +12,11 @@ export interface LoadedInteraction {
   interaction: Interaction;
   client: Client;
   clientName?: string;
+  /** What the pages show of the client: https logo, home page. */
+  logoUri?: string;
+  clientUri?: string;
+  /** The issuer's path ('' or '/prefix'), under which every page URL is built. */
+  base: string;
   /** Origins (or schemes) the browser is sent on to after this interaction. */
   formTargets: string[];
 }
@@ -53,8 +58,14 @@ export async function loadInteraction(
     interaction,
     client,
     clientName: client.clientName,
+    logoUri: client.logoUri,
+    clientUri: client.clientUri,
+    base: issuerPath(oidc),
     formTargets: formTargets(typeof redirectUri === 'string' ? [redirectUri] : (client.redirectUris ?? [])),
   };
 }
+
+/** The issuer's path without a trailing slash: '' for a bare origin. */
+export const issuerPath = (oidc: OidcProvider): string => new URL(oidc.issuer).pathname.replace(/\/+$/, '');
 
 export const isFirstParty = (client: Client): boolean => extensionsOf(client).first_party;

@@ -3,14 +3,14 @@
  * and under a strict Content-Security-Policy.
  */
 import type { Context } from 'koa';
-import { errorPage } from '../views/layout.js';
+import { errorPage, type ClientBrand } from '../views/layout.js';
 
 /**
  * `form-action` also governs where a form submission may be redirected to
  * (Chromium enforces it along the whole redirect chain). After the login or
  * consent POST the browser is sent through /auth on to the client's
  * redirect_uri, so that URI's origin (or scheme, for native apps) is allowed
- * besides 'self'.
+ * besides 'self'. `img-src https:` lets the client's registered logo show.
  */
 export function formTargets(redirectUris: readonly string[]): string[] {
   const sources = new Set<string>();
@@ -35,7 +35,7 @@ export function setPageHeaders(ctx: Context, formTargetSources: readonly string[
   ctx.set('Referrer-Policy', 'no-referrer');
   ctx.set(
     'Content-Security-Policy',
-    `default-src 'none'; style-src 'unsafe-inline'; form-action ${["'self'", ...formTargetSources].join(' ')}; frame-ancestors 'none'; base-uri 'none'`,
+    `default-src 'none'; style-src 'unsafe-inline'; img-src https:; form-action ${["'self'", ...formTargetSources].join(' ')}; frame-ancestors 'none'; base-uri 'none'`,
   );
 }
 
@@ -46,8 +46,8 @@ export function sendPage(ctx: Context, status: number, html: string, formTargetS
   ctx.body = html;
 }
 
-export function sendError(ctx: Context, status: number, error: string, description?: string): void {
-  sendPage(ctx, status, errorPage(error, description));
+export function sendError(ctx: Context, status: number, error: string, description?: string, brand?: ClientBrand): void {
+  sendPage(ctx, status, errorPage(error, description, brand));
 }
 
 /** 303 See Other: the browser follows with a GET, whatever it sent. */

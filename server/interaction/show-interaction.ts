@@ -7,7 +7,6 @@ import type { Context } from 'koa';
 import type { Interaction, Provider as OidcProvider } from 'oidc-provider';
 import { consentPage } from '../views/consent.js';
 import { loginPage } from '../views/login.js';
-import { issuerPath } from '../config.js';
 import { grantConsent, missingConsent } from './grant-consent.js';
 import { isFirstParty, loadInteraction } from './load-interaction.js';
 import { seeOther, sendError, sendPage, setPageHeaders } from './respond.js';
@@ -36,17 +35,18 @@ export function showInteraction(oidc: OidcProvider) {
     }
     const loaded = await loadInteraction(ctx, oidc);
     if (!loaded) return;
-    const { interaction, clientName, client, formTargets } = loaded;
+    const { interaction, client, formTargets } = loaded;
+    const shown = { clientName: loaded.clientName, logoUri: loaded.logoUri, clientUri: loaded.clientUri, base: loaded.base };
     const { uid, prompt, params } = interaction;
 
     switch (prompt.name) {
       case 'login': {
         const hint = typeof params.login_hint === 'string' ? params.login_hint : undefined;
-        return sendPage(ctx, 200, loginPage({ uid, clientName, username: hint, prefix: issuerPath(oidc.issuer) }), formTargets);
+        return sendPage(ctx, 200, loginPage({ uid, ...shown, username: hint }), formTargets);
       }
       case 'consent':
         if (isFirstParty(client)) return seeOther(ctx, await grantConsent(ctx, oidc, interaction));
-        return sendPage(ctx, 200, consentPage({ uid, clientName, ...toConfirm(interaction), prefix: issuerPath(oidc.issuer) }), formTargets);
+        return sendPage(ctx, 200, consentPage({ uid, ...shown, ...toConfirm(interaction) }), formTargets);
       default:
         return sendError(ctx, 400, 'invalid_request', 'This sign-in request cannot be completed here.');
     }

@@ -8,7 +8,6 @@ import type { Provider as OidcProvider } from 'oidc-provider';
 import type { Accounts } from '../accounts.js';
 import { PASSWORD_ACR } from '../oidc/configuration.js';
 import { loginPage } from '../views/login.js';
-import { issuerPath } from '../config.js';
 import { loadInteraction } from './load-interaction.js';
 import { readForm } from './read-form.js';
 import { seeOther, sendPage } from './respond.js';
@@ -28,8 +27,9 @@ export function submitLogin(oidc: OidcProvider, accounts: Accounts) {
       ? await accounts.verifyPassword(username, password)
       : undefined;
     if (!account) {
-      const { interaction, clientName, formTargets } = loaded;
-      return sendPage(ctx, 401, loginPage({ uid: interaction.uid, clientName, username: username.slice(0, MAX_FIELD), error: true, prefix: issuerPath(oidc.issuer) }), formTargets);
+      const { interaction, clientName, logoUri, clientUri, base, formTargets } = loaded;
+      const view = { uid: interaction.uid, clientName, logoUri, clientUri, base, username: username.slice(0, MAX_FIELD), error: true };
+      return sendPage(ctx, 401, loginPage(view), formTargets);
     }
 
     const returnTo = await oidc.interactionResult(ctx.req, ctx.res, {

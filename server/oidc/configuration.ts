@@ -149,7 +149,10 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
         return;
       }
       ctx.type = 'html';
-      ctx.body = errorPage(String(out.error), out.error_description ? String(out.error_description) : undefined);
+      // The client's name and home page, when known, so the page can link back.
+      const client = ctx.oidc?.client;
+      const brand = client ? { name: client.clientName, clientUri: client.clientUri } : undefined;
+      ctx.body = errorPage(String(out.error), out.error_description ? String(out.error_description) : undefined, brand);
     },
   };
 }
