@@ -146,7 +146,10 @@ export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number
       s().put.run(toRow(collection, record));
     },
     async insertNew<T>(collection: string, record: StoredRecord<T>) {
-      return s().insertNew.run({ ...toRow(collection, record), now: Date.now() }).changes === 1;
+      const now = Date.now();
+      // fails closed: see Store.insertNew
+      if (record.expiresAt != null && record.expiresAt <= now) return false;
+      return s().insertNew.run({ ...toRow(collection, record), now }).changes === 1;
     },
     async consume<T>(collection: string, id: string) {
       const row = s().consume.get({ collection, id, now: Date.now() }) as Row | undefined;
