@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { createOwnerOnly, tightenSqliteFiles } from './file-modes.js';
 import { INDEX_FIELDS, type IndexField, type Store, type StoredRecord } from './store.js';
 
 const COLUMNS: Record<IndexField, string> = {
@@ -74,9 +75,14 @@ function forField<S>(stmts: Record<IndexField, S>, field: IndexField): S {
 }
 
 export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number }): Store {
-  if (opts.file !== ':memory:' && opts.file !== '') mkdirSync(dirname(opts.file), { recursive: true });
+  const onDisk = opts.file !== ':memory:' && opts.file !== '';
+  if (onDisk) {
+    mkdirSync(dirname(opts.file), { recursive: true, mode: 0o700 });
+    createOwnerOnly(opts.file);
+  }
   const db = new Database(opts.file);
   db.pragma('journal_mode = WAL');
+  if (onDisk) tightenSqliteFiles(opts.file);
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
 

@@ -22,6 +22,7 @@ import { interactionRouter } from './interaction/router.js';
 import { loadKeys } from './keys.js';
 import { createLogger, safePath } from './log.js';
 import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
+import { logoutWithoutSession } from './oidc/logout-without-session.js';
 import { nativePreauthRoute } from './preauth/native-route.js';
 import { registerPreauthGrant } from './preauth/token-grant.js';
 import { preauthRoute } from './redeem/preauth-route.js';
@@ -121,6 +122,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.use(tokenBody('/token', maxPayload));
   app.use(pinIssuer(issuer));
   app.use(recordSession(handoffs));
+  app.use(logoutWithoutSession());
   app.use(mount(oidc));
 
   const parts: HandoffParts = {

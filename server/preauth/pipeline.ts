@@ -13,6 +13,7 @@ import { authenticateWith, type AuthenticateDeps } from './authenticate.js';
 import { checkProviderAllowed } from './check-provider-allowed.js';
 import { validatePayload } from './validate-payload.js';
 import { extensionsOf } from '../oidc/client-metadata.js';
+import { checkJsonDepth } from '../json-depth.js';
 
 export interface PipelineDeps extends AuthenticateDeps {
   handoffs: Handoffs;
@@ -34,6 +35,7 @@ export async function runPreauth(req: PreauthRequest, deps: PipelineDeps): Promi
   const { provider, client } = req;
   checkProviderAllowed(client, provider.id);
   const payload = req.decode();
+  checkJsonDepth(payload, `the ${provider.id} payload`);
   validatePayload(provider, payload);
   const params = checkAuthParams(client, req.params, deps.scopesSupported);
   const who = await authenticateWith(provider, payload, client, req.channel, req.clientAuthenticated, deps);
