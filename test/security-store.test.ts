@@ -145,7 +145,7 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
 
       // A login, then the record nears its end while the refresh token is still good.
       const tokens = await exchange(config, (await redeem(new Browser(server.issuer), url)).href, {});
-      assert.ok(tokens.refresh_token);
+      assert.ok(tokens.refresh_token, 'a refresh token');
       await server.store.put('subjects', { ...changed!, expiresAt: Date.now() + DAY });
       const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
       assert.ok(refreshed.access_token, 'findAccount still resolves the subject');
@@ -200,7 +200,7 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
         const browser = new Browser(server.issuer);
         const tokens = await exchange(config, (await redeem(browser, step1.body.preauth_url)).href, {});
         const sessionId = browser.cookies.get('_session');
-        assert.ok(sessionId);
+        assert.ok(sessionId, 'a session cookie');
         assert.ok(await server.store.get('oidc_Session', sha256(sessionId)), 'the session is stored (hashed)');
         const page = await browser.open(client.buildEndSessionUrl(config, {
           id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye',
@@ -208,7 +208,7 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
         assert.equal(page.external, false, 'a signed-in browser is asked to confirm');
         if (page.external) return;
         const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.body)?.[1];
-        assert.ok(xsrf);
+        assert.ok(xsrf, 'the confirmation form carries an xsrf token');
         const done = await browser.submit(new URL('/session/end/confirm', server.issuer), { xsrf, logout: 'yes' });
         assert.equal(done.external && done.url.href, `${POST_LOGOUT_URI}?state=bye`);
         assert.equal(await server.store.get('oidc_Session', sha256(sessionId)), undefined, 'the session is gone');
@@ -234,10 +234,10 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       for (const [name, value] of Object.entries(secrets)) assert.ok(value && value.length >= 20, `${name} was issued`);
 
       // They work, so the store does hold them: under their hash.
-      assert.ok(await server.store.get('oidc_AccessToken', sha256(refreshed.access_token)));
-      assert.ok(await server.store.get('oidc_RefreshToken', sha256(refreshed.refresh_token!)));
-      assert.ok(await server.store.get('oidc_ClientCredentials', sha256(machine.access_token)));
-      assert.ok(await server.store.get('oidc_Session', sha256(sessionId)));
+      assert.ok(await server.store.get('oidc_AccessToken', sha256(refreshed.access_token)), 'access token stored under its hash');
+      assert.ok(await server.store.get('oidc_RefreshToken', sha256(refreshed.refresh_token!)), 'refresh token stored under its hash');
+      assert.ok(await server.store.get('oidc_ClientCredentials', sha256(machine.access_token)), 'client-credentials token stored under its hash');
+      assert.ok(await server.store.get('oidc_Session', sha256(sessionId)), 'session stored under its hash');
       const used = await server.store.get('oidc_AuthorizationCode', sha256(code));
       assert.ok(used?.consumedAt, 'the code is kept as consumed, for replay detection');
 
