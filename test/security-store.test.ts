@@ -330,6 +330,19 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       // the username was not left taken
       assert.equal((await server.admin('POST', '/admin/accounts', { username, password: 'x', claims: {} })).status, 201);
 
+      // the OpenID claims parameter is JSON too (oidc-provider serialises it into the PAR request object)
+      const par = await fetch(`${server.issuer}/request`, {
+        method: 'POST',
+        headers: { authorization: basic(rp.client_id, rp.client_secret), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          client_id: rp.client_id, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI,
+          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+          claims: `{"id_token":{"email":{"value":${nestedText(8000)}}}}`,
+        }),
+      });
+      assert.equal(par.status, 400);
+      assert.equal((await par.json() as { error: string }).error, 'invalid_request');
+
       const clientRes = await fetch(`${server.issuer}/admin/clients`, {
         method: 'POST', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
         body: `{"redirect_uris":["${REDIRECT_URI}"],"client_name":"deep","jwks":{"keys":[${nestedText(100_000)}]}}`,

@@ -13,6 +13,7 @@ import { finishPreauthInteraction } from '../redeem/finish-interaction.js';
 import { interactionPolicyWithPreauth } from '../redeem/preauth-prompt.js';
 import { preauthAcr, redemptionOf } from '../redeem/redemption.js';
 import { errorPage, logoutPage, logoutSuccessPage } from '../views/layout.js';
+import { assertClaimsParameter } from './assert-claims-parameter.js';
 import { clientMetadataValidator, EXTRA_CLIENT_METADATA } from './client-metadata.js';
 import { loadExistingGrant } from './load-existing-grant.js';
 import { corsAllowed, introspectionAllowed, revocationAllowed } from './policies.js';
@@ -60,7 +61,7 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
     responseTypes: ['code'],
     features: {
       devInteractions: { enabled: false },
-      claimsParameter: { enabled: true },
+      claimsParameter: { enabled: true, assertClaimsParameter },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
