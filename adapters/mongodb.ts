@@ -136,6 +136,9 @@ export async function createMongoStore(opts: {
       const docs = await c.find({ [checkField(field)]: value, ...live() }).sort({ _id: 1 }).toArray();
       return docs.map((d) => fromDoc<T>(d));
     },
+    async countUnconsumed(collection: string) {
+      return (await coll(collection)).countDocuments({ consumedAt: null, ...live() });
+    },
     async deleteBy(collection: string, field: IndexField, value: string) {
       return (await (await coll(collection)).deleteMany({ [checkField(field)]: value })).deletedCount;
     },

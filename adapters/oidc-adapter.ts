@@ -78,6 +78,8 @@ export function oidcAdapterFactory(store: Store, hooks: OidcAdapterHooks = {}) {
         uid: payload.uid,
         userCode: payload.userCode,
         clientId: payload.clientId,
+        // Sessions and grants are found by account when it is deleted.
+        sub: this.model === 'Session' || this.model === 'Grant' ? payload.accountId : undefined,
       };
       await store.put(this.#collection, record);
     }

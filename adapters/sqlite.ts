@@ -101,6 +101,7 @@ export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number
     return {
       get: db.prepare(`SELECT * FROM records WHERE collection = @collection AND id = @id AND ${LIVE}`),
       put: db.prepare(`INSERT OR REPLACE INTO records (${cols.join(', ')}) VALUES (${values})`),
+      countUnconsumed: db.prepare(`SELECT COUNT(*) AS n FROM records WHERE collection = @collection AND consumed_at IS NULL AND ${LIVE}`),
       // The conflict branch only fires over an expired row, so `changes` is 0 exactly when a live one exists.
       insertNew: db.prepare(
         `INSERT INTO records (${cols.join(', ')}) VALUES (${values})
@@ -167,6 +168,9 @@ export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number
     async findBy<T>(collection: string, field: IndexField, value: string) {
       const rows = forField(s().findBy, field).all({ collection, value, now: Date.now() }) as Row[];
       return rows.map((r) => fromRow<T>(r));
+    },
+    async countUnconsumed(collection: string) {
+      return (s().countUnconsumed.get({ collection, now: Date.now() }) as { n: number }).n;
     },
     async deleteBy(collection: string, field: IndexField, value: string) {
       return forField(s().deleteBy, field).run({ collection, value }).changes;

@@ -56,6 +56,8 @@ export interface Store {
   delete(collection: string, id: string): Promise<boolean>;
   /** Live records whose indexed field equals value. */
   findBy<T>(collection: string, field: IndexField, value: string): Promise<StoredRecord<T>[]>;
+  /** How many live records of the collection are not consumed yet, in one query (for gauges). */
+  countUnconsumed(collection: string): Promise<number>;
   /** Removes every record whose indexed field equals value; returns how many. */
   deleteBy(collection: string, field: IndexField, value: string): Promise<number>;
   /** Every live record of the collection, ordered by id. */

@@ -23,8 +23,14 @@ import { loadKeys } from './keys.js';
 import { createLogger, safePath } from './log.js';
 import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
 import { logoutWithoutSession } from './oidc/logout-without-session.js';
+import { applyStandards } from './oidc/standards.js';
+import { challengeEvery401 } from './oidc/www-authenticate.js';
+import { opsRouter } from './ops/router.js';
+import { pendingHandoffs } from './ops/pending.js';
 import { nativePreauthRoute } from './preauth/native-route.js';
+import { AUTH_PARAM_NAMES } from './preauth/auth-params.js';
 import { registerPreauthGrant } from './preauth/token-grant.js';
+import { registerTokenExchange } from './preauth/token-exchange.js';
 import { preauthRoute } from './redeem/preauth-route.js';
 import { recordSession } from './redeem/record-session.js';
 import { tokenBody } from './token-body.js';
@@ -46,10 +52,12 @@ export interface HandoffOptions {
   /** Admin API bearer token; generated and kept in the store when absent. */
   adminToken?: string;
   logger?: Logger;
-  /** Largest step-1 request body in bytes (default 1 MiB). */
+  /** Largest step-1 request body in bytes (default 2 MiB: a 1 MiB payload fits through every channel). */
   maxPayload?: number;
   /** Seconds a redeemed handoff's payload is kept at most (default 24 h). */
   retention?: number;
+  /** Bearer token for `/metrics`; the admin token is required when absent. */
+  metricsToken?: string;
 }
 
 /**
@@ -79,21 +87,23 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
     ? options.store
     : await openStore({ dataDir: options.store?.dataDir ?? options.dataDir ?? './data', mongodbUri: options.store?.mongodbUri ?? options.mongodbUri });
   const registry = new ProviderRegistry([...(options.builtinProviders === false ? [] : builtinProviders), ...(options.providers ?? [])]);
-  const maxPayload = options.maxPayload ?? 1024 * 1024;
+  const maxPayload = options.maxPayload ?? 2 * 1024 * 1024;
   const retention = options.retention ?? 24 * 3600;
 
   const accounts = new Accounts(store);
   const handoffs = new Handoffs(store);
-  const events = createEvents(log);
+  const events = createEvents(log, { pendingHandoffs: pendingHandoffs(handoffs, log) });
   const keys = await loadKeys(store);
   const admin = await adminToken(store, options.adminToken);
 
   const oidc = new OidcProvider(issuer, oidcConfiguration({
-    store, accounts, handoffs, retention, jwks: keys.jwks, cookieKeys: keys.cookieKeys, providerIds: registry.ids(),
+    issuer, store, accounts, handoffs, retention, jwks: keys.jwks, cookieKeys: keys.cookieKeys, providerIds: registry.ids(),
   }));
   oidc.on('server_error', (_ctx, err) => log.error({ err }, 'oidc-provider server error'));
+  applyStandards(oidc, log);
   const pipeline = { store, accounts, handoffs, events, issuer, scopesSupported: new Set<string>(SCOPES) };
   registerPreauthGrant(oidc, registry, pipeline);
+  registerTokenExchange(oidc, registry, pipeline);
 
   const app = new Koa();
   // oidc-provider runs on this app's context when mounted, so its cookies are
@@ -115,9 +125,12 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
     await next();
     log.info({ method: ctx.method, path: safePath(ctx.originalUrl.split('?')[0]), status: ctx.status, ms: Date.now() - started }, 'request');
   });
+  app.use(challengeEvery401(issuer));
   app.use(jsonErrors(log));
   app.use(router.routes());
-  app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids() }).routes());
+  app.use(opsRouter({ store, events, metricsToken: options.metricsToken, checkAdminToken: admin.check }).routes());
+  app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids(),
+    openapi: { issuer, providers: registry.ids().map((id) => registry.get(id)!), authParams: AUTH_PARAM_NAMES } }).routes());
   app.use(interactionRouter({ oidc, accounts }).routes());
   app.use(tokenBody('/token', maxPayload));
   app.use(pinIssuer(issuer));

@@ -17,6 +17,8 @@ export interface Config {
   dataDir: string;
   mongodbUri?: string;
   adminToken?: string;
+  /** Bearer token for /metrics; the admin token is required when unset. */
+  metricsToken?: string;
   logLevel: string;
   /** Largest step-1 request body accepted, in bytes. */
   maxPayload: number;
@@ -70,8 +72,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: env.DATA_DIR || './data',
     mongodbUri: mongoUri(env.MONGODB_URI),
     adminToken,
+    metricsToken: env.METRICS_TOKEN || undefined,
     logLevel,
-    maxPayload: integer(env, 'PREAUTH_MAX_PAYLOAD', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxPayload: integer(env, 'PREAUTH_MAX_PAYLOAD', 2 * 1024 * 1024, 1024, 64 * 1024 * 1024),
     retention: integer(env, 'HANDOFF_RETENTION', 24 * 3600, 60, 365 * 24 * 3600),
     plugins: (env.PREAUTH_PLUGINS || '').split(',').map((s) => s.trim()).filter(Boolean),
   };

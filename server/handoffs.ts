@@ -86,6 +86,11 @@ export class Handoffs {
     await this.store.put(COLLECTION, { ...record, data: { ...record.data, sessionUid }, uid: sessionUid });
   }
 
+  /** Unredeemed, unexpired handoffs: the `handoff_pending_handoffs` gauge. */
+  countPending(): Promise<number> {
+    return this.store.countUnconsumed(COLLECTION);
+  }
+
   async forGrant(grantId: string): Promise<Handoff | undefined> {
     const [record] = await this.store.findBy<Handoff>(COLLECTION, 'grantId', grantId);
     return record?.data;

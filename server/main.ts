@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   if (config.adminToken && config.adminToken.length < 16) log.warn('ADMIN_TOKEN is shorter than 16 characters; use a long random token');
+  if (config.metricsToken && config.metricsToken.length < 16) log.warn('METRICS_TOKEN is shorter than 16 characters; use a long random token');
 
   let store;
   try {
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     store,
     providers: plugins,
     adminToken: config.adminToken,
+    metricsToken: config.metricsToken,
     logger: log,
     maxPayload: config.maxPayload,
     retention: config.retention,

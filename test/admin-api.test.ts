@@ -61,7 +61,7 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       assert.equal(created.status, 201);
       assert.equal(created.body.client_id, `given-${kind}`);
       assert.ok(created.body.client_secret);
-      assert.deepEqual(created.body.grant_types, ['authorization_code', PREAUTH_GRANT], 'the preauth grant is added for the caller');
+      assert.deepEqual(created.body.grant_types, ['authorization_code', PREAUTH_GRANT, 'urn:ietf:params:oauth:grant-type:token-exchange'], 'both step-1 grants are added for the caller');
 
       const list = await server.admin('GET', '/admin/clients');
       assert.equal(list.status, 200);
@@ -258,7 +258,7 @@ describe('admin API', () => {
         preauth_providers: ['signed-jwt'],
       }));
       assert.equal(res.status, 201);
-      assert.deepEqual(res.body.grant_types, ['authorization_code', 'refresh_token', PREAUTH_GRANT]);
+      assert.deepEqual(res.body.grant_types, ['authorization_code', 'refresh_token', PREAUTH_GRANT, 'urn:ietf:params:oauth:grant-type:token-exchange']);
     });
 
     it('gives a public client no secret', async () => {

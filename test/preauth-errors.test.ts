@@ -471,11 +471,11 @@ describe('step 1 body size limit (sqlite)', () => {
     }
   });
 
-  it('default 1 MiB limit: a 1.5 MiB body → 413 JSON', async () => {
+  it('default 2 MiB limit: a 2.5 MiB body → 413 JSON', async () => {
     const server = await startServer();
     try {
       const rp = await registerClient(server);
-      const big = passwordPayload('someone', 'pw', 'x'.repeat(1.5 * 1024 * 1024));
+      const big = passwordPayload('someone', 'pw', 'x'.repeat(2.5 * 1024 * 1024));
       const grant = await grantRequest(server, rp, { provider: 'password', payload: big });
       assertOAuthError(grant, 413, 'invalid_request', 'grant');
       const native = await nativeJson(server, 'password', big, 'application/json', { auth: basic(rp.client_id, rp.client_secret) });

@@ -156,6 +156,18 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(await store.list(col()), []);
     });
 
+    it('countUnconsumed counts live records not yet consumed', async () => {
+      const c = col();
+      for (const id of ['a', 'b', 'c']) await store.put(c, { id, data: id, expiresAt: future() });
+      await store.put(c, { id: 'forever', data: null });
+      await store.put(c, { id: 'gone', data: null, expiresAt: past() });
+      await store.put(c, { id: 'used', data: null, expiresAt: future(), consumedAt: Date.now() });
+      assert.equal(await store.countUnconsumed(c), 4);
+      await store.consume(c, 'a');
+      assert.equal(await store.countUnconsumed(c), 3);
+      assert.equal(await store.countUnconsumed(col()), 0);
+    });
+
     it('delete reports whether something was removed', async () => {
       const c = col();
       await store.put(c, { id: 'x', data: null });

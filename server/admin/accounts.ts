@@ -6,11 +6,13 @@
 import type { Context } from 'koa';
 import { toPublic, type Claims } from '../accounts.js';
 import { HttpError, invalidRequest, notFound, type ErrorDetail } from '../errors.js';
+import { endAccount } from '../oidc/end-session.js';
 import { validate } from '../validation.js';
 import { readJsonObject } from './read-json.js';
 import type { AdminDeps } from './deps.js';
 
-const ACCOUNT_SCHEMA = {
+/** Also the request schema of the OpenAPI document (openapi.ts). */
+export const ACCOUNT_SCHEMA = {
   type: 'object',
   // A stray top-level field is most likely a claim put in the wrong place.
   additionalProperties: false,
@@ -29,7 +31,7 @@ function subProblem(claims: unknown): ErrorDetail[] {
     : [];
 }
 
-export function accountRoutes({ accounts, events }: Pick<AdminDeps, 'accounts' | 'events'>) {
+export function accountRoutes({ accounts, events, oidc, store }: Pick<AdminDeps, 'accounts' | 'events' | 'oidc' | 'store'>) {
   return {
     async create(ctx: Context): Promise<void> {
       const body = await readJsonObject(ctx);
@@ -55,6 +57,8 @@ export function accountRoutes({ accounts, events }: Pick<AdminDeps, 'accounts' |
 
     async remove(ctx: Context): Promise<void> {
       if (!(await accounts.delete(ctx.params.sub))) throw notFound('unknown account');
+      // Its sessions and grants end too; clients hear of it by back-channel logout.
+      await endAccount(oidc, store, ctx.params.sub);
       events.emit('account.deleted', { sub: ctx.params.sub });
       ctx.status = 204;
     },

@@ -5,7 +5,7 @@
  * validator at load time) so GET shows what is in force.
  */
 import { randomBytes } from 'node:crypto';
-import { fillExtensionDefaults, PREAUTH_GRANT } from '../oidc/client-metadata.js';
+import { fillExtensionDefaults, PREAUTH_GRANT, TOKEN_EXCHANGE_GRANT } from '../oidc/client-metadata.js';
 
 type Metadata = Record<string, unknown>;
 
@@ -19,17 +19,20 @@ export function withoutServerManaged(input: Metadata): Metadata {
 }
 
 /**
- * Extension defaults, and the custom grant for clients allowed a provider,
- * so callers need not know its URN. What the caller listed is kept; values
+ * Extension defaults, and the step-1 grants for clients allowed a provider,
+ * so callers need not know their URNs. What the caller listed is kept; values
  * of the wrong shape are left alone for validation to report.
  */
 export function applyDefaults(metadata: Metadata): Metadata {
   fillExtensionDefaults(metadata);
   const providers = metadata.preauth_providers;
   if (Array.isArray(providers) && providers.length) {
-    if (metadata.grant_types === undefined) metadata.grant_types = ['authorization_code', PREAUTH_GRANT];
-    else if (Array.isArray(metadata.grant_types) && !metadata.grant_types.includes(PREAUTH_GRANT)) {
-      metadata.grant_types = [...metadata.grant_types, PREAUTH_GRANT];
+    if (metadata.grant_types === undefined) metadata.grant_types = ['authorization_code'];
+    // Both step-1 grants (custom and RFC 8693 token exchange) come together.
+    for (const grant of [PREAUTH_GRANT, TOKEN_EXCHANGE_GRANT]) {
+      if (Array.isArray(metadata.grant_types) && !metadata.grant_types.includes(grant)) {
+        metadata.grant_types = [...metadata.grant_types, grant];
+      }
     }
   }
   return metadata;

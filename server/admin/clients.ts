@@ -12,7 +12,7 @@ import { clientShapeSchema } from './client-schema.js';
 import { purgeClient } from './purge-client.js';
 import { readJsonObject, type JsonObject } from './read-json.js';
 import type { AdminDeps } from './deps.js';
-import { clientProblems } from './validate-client.js';
+import { checkClient, clientCheckError } from './validate-client.js';
 
 const CLIENTS = oidcCollection('Client');
 
@@ -25,8 +25,8 @@ export function clientRoutes(deps: AdminDeps) {
   const schema = clientShapeSchema(providerIds);
 
   async function check(metadata: JsonObject): Promise<void> {
-    const details = await clientProblems(oidc, schema, providerIds, metadata);
-    if (details.length) throw invalidRequest('invalid client metadata', details);
+    const error = clientCheckError(await checkClient(oidc, schema, providerIds, metadata));
+    if (error) throw error;
   }
 
   async function stored(ctx: Context): Promise<JsonObject> {

@@ -7,6 +7,7 @@ import type { Store } from '../../adapters/store.js';
 import type { Accounts } from '../accounts.js';
 import type { Events } from '../events.js';
 import type { Handoffs } from '../handoffs.js';
+import type { OpenApiSources } from './openapi.js';
 
 export interface AdminDeps {
   oidc: OidcProvider;
@@ -16,6 +17,8 @@ export interface AdminDeps {
   checkToken(token: string | undefined): boolean;
   providerIds: string[];
   events: Events;
+  /** What GET /admin/openapi.json is generated from. */
+  openapi: OpenApiSources;
   /** Makes new signing keys current at once; answers their kids. */
   rotateKeys?: () => Promise<string[]>;
 }

@@ -8,12 +8,17 @@ import { accountRoutes } from './accounts.js';
 import { clientRoutes } from './clients.js';
 import type { AdminDeps } from './deps.js';
 import { requireToken } from './require-token.js';
+import { openApiRoute } from './openapi.js';
 
 
 export function adminRouter(deps: AdminDeps): Router {
   const router = new Router();
   const clients = clientRoutes(deps);
   const accounts = accountRoutes(deps);
+
+  // Public by contract (§3): registered before the token check, and it
+  // answers without calling next, so the check never runs for this path.
+  router.get('/admin/openapi.json', openApiRoute(deps.openapi));
 
   // Router middleware runs only when some route matched; the catch-all
   // below makes every /admin path match, so the token is checked first

@@ -1,16 +1,23 @@
 /**
- * Both layers of client validation, as one list of `details`:
+ * Every layer of client validation, as one list of `details`:
  * 1. the shape of every known field (client-schema.ts), all at once;
  * 2. oidc-provider's own `Client.validate`, the rules it enforces when it
  *    loads the client (required fields, supported values, consistency). It
- *    reports one problem at a time, so its error is one more entry.
+ *    reports one problem at a time, so its error is one more entry;
+ * 3. what the server cannot honour although well-formed (client-honour.ts):
+ *    properties oidc-provider does not recognise here (it would drop them
+ *    silently, while the store kept them), and back-channel logout URIs it
+ *    would never deliver to.
  *
- * Layer 2 runs on the metadata without the fields layer 1 already refused,
- * so a problem elsewhere is still found, and its complaint about a refused
- * field (now missing) is not reported twice.
+ * Layers 2 and 3 run on the metadata without the fields layer 1 already
+ * refused, so a problem elsewhere is still found, and a complaint about a
+ * refused field (now missing) is not reported twice. A malformed body is
+ * `invalid_request`; well-formed metadata the server cannot honour is
+ * `invalid_client_metadata` (contract §3).
  */
 import type { ClientMetadata, Provider as OidcProvider } from 'oidc-provider';
-import type { ErrorDetail } from '../errors.js';
+import { HttpError, type ErrorDetail } from '../errors.js';
+import { unhonouredProblems } from '../oidc/client-honour.js';
 import { shapeProblems } from './client-schema.js';
 
 type Metadata = Record<string, unknown>;
@@ -36,16 +43,44 @@ async function libraryProblem(oidc: OidcProvider, metadata: Metadata, schema: ob
   }
 }
 
+export interface ClientCheck {
+  details: ErrorDetail[];
+  /** Some field has the wrong shape (layer 1), as opposed to values the server cannot honour. */
+  malformed: boolean;
+}
+
+export async function checkClient(
+  oidc: OidcProvider,
+  schema: object,
+  providerIds: string[],
+  metadata: Metadata,
+): Promise<ClientCheck> {
+  const details = shapeProblems(schema, metadata, providerIds);
+  const malformed = details.length > 0;
+  const refused = new Set(details.map((d) => d.field));
+  const rest = Object.fromEntries(Object.entries(metadata).filter(([key]) => !refused.has(key)));
+  for (const problem of unhonouredProblems(oidc, rest)) {
+    refused.add(problem.field);
+    details.push(problem);
+  }
+  const problem = await libraryProblem(oidc, rest, schema);
+  if (problem && !refused.has(problem.field)) details.push(problem);
+  return { details, malformed };
+}
+
 export async function clientProblems(
   oidc: OidcProvider,
   schema: object,
   providerIds: string[],
   metadata: Metadata,
 ): Promise<ErrorDetail[]> {
-  const details = shapeProblems(schema, metadata, providerIds);
-  const refused = new Set(details.map((d) => d.field));
-  const rest = Object.fromEntries(Object.entries(metadata).filter(([key]) => !refused.has(key)));
-  const problem = await libraryProblem(oidc, rest, schema);
-  if (problem && !refused.has(problem.field)) details.push(problem);
-  return details;
+  return (await checkClient(oidc, schema, providerIds, metadata)).details;
+}
+
+/** The admin API's answer to a failed check, if it failed. */
+export function clientCheckError({ details, malformed }: ClientCheck): HttpError | undefined {
+  if (!details.length) return undefined;
+  return malformed
+    ? new HttpError(400, 'invalid_request', 'invalid client metadata', details)
+    : new HttpError(400, 'invalid_client_metadata', 'client metadata this server cannot honour', details);
 }

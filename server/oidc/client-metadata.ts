@@ -9,6 +9,8 @@ import { errors, type Client } from 'oidc-provider';
 import { validate } from '../validation.js';
 
 export const PREAUTH_GRANT = 'urn:handoff:grant-type:preauth';
+/** RFC 8693: the same step 1 through the standard grant (contract §4 c). */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 export const PREAUTH_TTL = { default: 120, min: 10, max: 600 } as const;
 export const PREAUTH_MAX_PENDING = { default: 1000, min: 1, max: 100_000 } as const;

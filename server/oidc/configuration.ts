@@ -15,12 +15,14 @@ import { preauthAcr, redemptionOf } from '../redeem/redemption.js';
 import { errorPage, logoutPage, logoutSuccessPage } from '../views/layout.js';
 import { assertClaimsParameter } from './assert-claims-parameter.js';
 import { clientMetadataValidator, EXTRA_CLIENT_METADATA } from './client-metadata.js';
+import { outgoingFetch } from './backchannel-logout.js';
 import { loadExistingGrant } from './load-existing-grant.js';
 import { corsAllowed, introspectionAllowed, revocationAllowed } from './policies.js';
 
 export const PASSWORD_ACR = 'urn:handoff:password';
 
 export interface OidcDeps {
+  issuer: string;
   store: Store;
   accounts: Accounts;
   handoffs: Handoffs;
@@ -32,6 +34,11 @@ export interface OidcDeps {
 
 export const SCOPES = ['openid', 'offline_access', 'email', 'profile', 'phone', 'address'] as const;
 
+/** At /token, /token/introspection and /token/revocation alike (one client authentication). */
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
+/** For client_secret_jwt and private_key_jwt (oidc-provider's default list, written out to be listed in discovery). */
+const CLIENT_AUTH_SIGNING_ALGS = ['HS256', 'RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA'] as const;
+
 const prefersJson = (ctx: KoaContextWithOIDC) => ctx.accepts('html', 'json') === 'json';
 
 export function oidcConfiguration(deps: OidcDeps): Configuration {
@@ -40,6 +47,17 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
     clients: [],
     clientBasedCORS: corsAllowed,
     jwks: deps.jwks as Configuration['jwks'],
+    clientAuthMethods: CLIENT_AUTH_METHODS,
+    enabledJWA: { clientAuthSigningAlgValues: [...CLIENT_AUTH_SIGNING_ALGS] },
+    // RFC 8414: the same methods (and, for the JWT ones, algorithms) as the token endpoint.
+    discovery: {
+      introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_AUTH_SIGNING_ALGS],
+      revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_AUTH_SIGNING_ALGS],
+    },
+    // Back-channel logouts to loopback only when the issuer is loopback.
+    fetch: outgoingFetch(deps.issuer),
     cookies: { keys: deps.cookieKeys },
     async findAccount(_ctx, sub) {
       const claims = await deps.accounts.claimsOf(sub);
@@ -66,6 +84,9 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
       userinfo: { enabled: true },
+      // userinfo_signed_response_alg: signed with the OP's keys (algorithms follow the JWKS).
+      jwtUserinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,

@@ -7,6 +7,7 @@
 import type { Context } from 'koa';
 import type { Provider as OidcProvider } from 'oidc-provider';
 import type { Handoffs } from '../handoffs.js';
+import { endSession } from '../oidc/end-session.js';
 
 function stripCookies(ctx: Context, names: string[]): void {
   const header = ctx.req.headers.cookie;
@@ -23,9 +24,10 @@ export async function endOtherSession(ctx: Context, oidc: OidcProvider, handoffs
   const session = await oidc.Session.find(sessionId);
   if (session?.accountId === sub) return; // same person: keep their single sign-on
   if (session) {
-    // The earlier subject's session ends, and so do the payloads it carried.
+    // The earlier subject's session ends (its clients are told by back-channel
+    // logout), and so do the payloads it carried.
     await handoffs.deleteForSession(session.uid);
-    await session.destroy();
+    await endSession(oidc, session);
   }
   stripCookies(ctx, [name, `${name}.sig`]);
   ctx.cookies.set(name, null, { signed: true, path: '/' });

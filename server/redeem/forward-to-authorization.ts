@@ -13,8 +13,6 @@ export function authorizationUrl(handoff: Handoff): string {
     response_type: 'code',
     redirect_uri: params.redirect_uri,
     scope: params.scope,
-    // oidc-provider only puts `sid` in ID tokens when it is requested.
-    claims: JSON.stringify({ id_token: { sid: null } }),
   });
   for (const name of ['state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode'] as const) {
     const value = params[name];

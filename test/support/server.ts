@@ -77,7 +77,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   const ownDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'handoff-test-'));
   const store = kind === 'mongodb'
-    ? await openStore({ dataDir, mongodbUri: await freshMongoUri() })
+    ? await openStore({ dataDir, mongodbUri: options.mongodbUri ?? await freshMongoUri() })
     : await openStore({ dataDir });
 
   const http: Server = createServer();

@@ -20,7 +20,7 @@ export const MAIN = fileURLToPath(new URL('../../server/main.ts', import.meta.ur
 const TSX = import.meta.resolve('tsx');
 
 /** Variables the server reads, and the test runner's own: none may leak in from outside. */
-const OWN = ['PORT', 'ISSUER', 'DATA_DIR', 'MONGODB_URI', 'ADMIN_TOKEN', 'LOG_LEVEL', 'PREAUTH_MAX_PAYLOAD', 'HANDOFF_RETENTION', 'PREAUTH_PLUGINS', 'NODE_TEST_CONTEXT', 'NODE_OPTIONS'];
+const OWN = ['PORT', 'ISSUER', 'DATA_DIR', 'MONGODB_URI', 'ADMIN_TOKEN', 'LOG_LEVEL', 'PREAUTH_MAX_PAYLOAD', 'HANDOFF_RETENTION', 'PREAUTH_PLUGINS', 'METRICS_TOKEN', 'NODE_TEST_CONTEXT', 'NODE_OPTIONS'];
 
 export interface Child {
   proc: ChildProcess;
