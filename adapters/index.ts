@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { secureDataDir } from './file-modes.js';
 import { createMongoStore } from './mongodb.js';
 import { createSqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
@@ -7,6 +8,7 @@ export { INDEX_FIELDS, type IndexField, type Store, type StoredRecord } from './
 
 /** MongoDB when a URI is configured, else a SQLite file in the data directory. */
 export async function openStore(opts: { mongodbUri?: string; dataDir: string }): Promise<Store> {
+  if (!opts.mongodbUri) secureDataDir(opts.dataDir);
   const store = opts.mongodbUri
     ? await createMongoStore({ uri: opts.mongodbUri })
     : createSqliteStore({ file: join(opts.dataDir, 'handoff.sqlite') });

@@ -132,6 +132,8 @@ export async function createMongoStore(opts: {
       await (await coll(collection)).replaceOne({ _id: record.id }, toDoc(record), { upsert: true });
     },
     async insertNew<T>(collection: string, record: StoredRecord<T>) {
+      // fails closed: see Store.insertNew
+      if (record.expiresAt != null && record.expiresAt <= Date.now()) return false;
       const c = await coll(collection);
       await c.deleteOne({ _id: record.id, expiresAt: { $lte: new Date() } });
       try {

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { INDEX_FIELDS, type IndexField, type Store, type StoredRecord } from './store.js';
-import { mapOutages } from './store.js';
+import { createOwnerOnly, tightenSqliteFiles } from './file-modes.js';
+import { INDEX_FIELDS, mapOutages, type IndexField, type Store, type StoredRecord } from './store.js';
 
 const COLUMNS: Record<IndexField, string> = {
   grantId: 'grant_id',
@@ -83,9 +83,14 @@ export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number
 }
 
 function openSqliteStore(opts: { file: string; sweepIntervalMs?: number }): Store {
-  if (opts.file !== ':memory:' && opts.file !== '') mkdirSync(dirname(opts.file), { recursive: true });
+  const onDisk = opts.file !== ':memory:' && opts.file !== '';
+  if (onDisk) {
+    mkdirSync(dirname(opts.file), { recursive: true, mode: 0o700 });
+    createOwnerOnly(opts.file);
+  }
   const db = new Database(opts.file);
   db.pragma('journal_mode = WAL');
+  if (onDisk) tightenSqliteFiles(opts.file);
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
 
@@ -164,7 +169,10 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number }): Stor
       s().put.run(toRow(collection, record));
     },
     async insertNew<T>(collection: string, record: StoredRecord<T>) {
-      return s().insertNew.run({ ...toRow(collection, record), now: Date.now() }).changes === 1;
+      const now = Date.now();
+      // fails closed: see Store.insertNew
+      if (record.expiresAt != null && record.expiresAt <= now) return false;
+      return s().insertNew.run({ ...toRow(collection, record), now }).changes === 1;
     },
     async consume<T>(collection: string, id: string) {
       const row = s().consume.get({ collection, id, now: Date.now() }) as Row | undefined;

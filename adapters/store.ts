@@ -39,6 +39,11 @@ export interface Store {
    * Insert only if no live (unexpired) record has this id. Returns false when
    * one exists. Atomic: of N concurrent calls with one id, exactly one wins.
    * Used for replay markers (jti, nonce) and first-start secrets.
+   *
+   * A record whose `expiresAt` is already past (or now) is refused: nothing is
+   * written and the answer is false. A single-use marker that expires as it is
+   * written would let every replay in that instant win again, so the store
+   * fails closed rather than report a win it cannot keep.
    */
   insertNew<T>(collection: string, record: StoredRecord<T>): Promise<boolean>;
   /**

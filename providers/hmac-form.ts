@@ -9,6 +9,12 @@ import { defineProvider, invalidGrant } from './define.js';
 export type HmacFields = Record<string, string>;
 
 const WINDOW = 300;
+/**
+ * A nonce is remembered this long past the last second its ts is accepted.
+ * At the very edge (now - ts = WINDOW) the marker must still be live for every
+ * replay in that second, and for a server clock a little behind another's.
+ */
+const MARKER_MARGIN = 300;
 
 /**
  * The signed string: every field but `sig`, sorted by (decoded) name with
@@ -79,8 +85,8 @@ export const hmacForm = defineProvider<HmacFields>({
     const given = Buffer.from(fields.sig, 'utf8');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidGrant('signature mismatch');
     // Only after the signature check, so a forged request cannot burn a nonce.
-    // Remembered until the last moment this ts is still inside the window.
-    if (!(await ctx.markUsed('nonce', fields.nonce, ts + WINDOW))) throw invalidGrant('nonce was already used');
+    // Remembered well past the last moment this ts is still inside the window.
+    if (!(await ctx.markUsed('nonce', fields.nonce, ts + WINDOW + MARKER_MARGIN))) throw invalidGrant('nonce was already used');
     const { sig: _sig, ...payload } = fields;
     return { sub: fields.sub, claims: {}, amr: ['pop'], payload };
   },

@@ -112,7 +112,7 @@ export const signedJwt = defineProvider<SignedJwtPayload>({
     if (exp > now + MAX_LIFETIME + CLOCK_TOLERANCE) throw invalidGrant(`exp must be at most ${MAX_LIFETIME} seconds ahead`);
     if (verified.iat! > now + CLOCK_TOLERANCE) throw invalidGrant('iat is in the future');
     // After the signature check, so a forged JWT cannot burn a jti; kept past exp + tolerance.
-    if (!(await ctx.markUsed('jti', verified.jti!, exp + CLOCK_TOLERANCE))) throw invalidGrant('jti was already used');
+    if (!(await ctx.markUsed('jti', verified.jti!, exp + CLOCK_TOLERANCE + 300 /* margin: kept well past acceptance */))) throw invalidGrant('jti was already used');
 
     const profile: Record<string, unknown> = {};
     for (const name of PROFILE_CLAIMS) {

@@ -3,7 +3,8 @@
  * providers assert. Passwords are kept only as salted scrypt hashes.
  */
 import { randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { Store } from '../adapters/store.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { Store, StoredRecord } from '../adapters/store.js';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) =>
@@ -44,24 +45,54 @@ export async function verifyHash(password: string, stored: string): Promise<bool
 
 export const toPublic = ({ sub, username, claims }: Account): PublicAccount => ({ sub, username, claims });
 
+const DAY = 24 * 3600 * 1000;
+/**
+ * A partner subject must outlive everything that can sign it in again: the
+ * Session, Grant and RefreshToken lifetimes in oidc/configuration.ts (14 days).
+ * Every use (step 1, findAccount) makes sure at least that much is left.
+ */
+const SUBJECT_IN_USE = 14 * DAY;
+/** Written with a week to spare, so a subject in steady use is rewritten at most weekly. */
+const SUBJECT_LIFETIME = SUBJECT_IN_USE + 7 * DAY;
+
+interface Subject {
+  claims: Claims;
+}
+
+export interface AccountsOptions {
+  /** The password hash check; replaceable so tests can see how often it runs. */
+  verifyHash?: (password: string, stored: string) => Promise<boolean>;
+}
+
 export class Accounts {
   /** Hashed once so that an unknown username costs the same as a wrong password. */
   readonly #decoy = hashPassword(randomBytes(16).toString('hex'));
+  readonly #verifyHash: (password: string, stored: string) => Promise<boolean>;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, options: AccountsOptions = {}) {
+    this.#verifyHash = options.verifyHash ?? verifyHash;
+  }
 
-  /** Undefined when the username is taken. */
+  /** Undefined when the username is taken. A failed creation leaves nothing behind. */
   async create(input: { username: string; password: string; claims?: Claims }): Promise<Account | undefined> {
     const sub = randomUUID();
+    // Hashed before the username is reserved, so the slow part cannot fail in between.
+    const passwordHash = await hashPassword(input.password);
     if (!(await this.store.insertNew('usernames', { id: input.username, data: { sub }, sub }))) return undefined;
     const account: Account = {
       sub,
       username: input.username,
       claims: input.claims ?? {},
-      passwordHash: await hashPassword(input.password),
+      passwordHash,
       createdAt: new Date().toISOString(),
     };
-    await this.store.put('accounts', { id: sub, data: account, sub });
+    try {
+      await this.store.put('accounts', { id: sub, data: account, sub });
+    } catch (err) {
+      // The reservation is ours alone (insertNew won it): release it, or the username stays taken forever.
+      await this.store.delete('usernames', input.username).catch(() => {});
+      throw err;
+    }
     return account;
   }
 
@@ -80,19 +111,38 @@ export class Accounts {
   async verifyPassword(username: string, password: string): Promise<PublicAccount | undefined> {
     const link = await this.store.get<{ sub: string }>('usernames', username);
     const account = link ? await this.get(link.data.sub) : undefined;
-    const ok = await verifyHash(password, account?.passwordHash ?? (await this.#decoy));
+    // Exactly one hash check whatever the outcome, so timing tells nothing about the username.
+    const ok = await this.#verifyHash(password, account?.passwordHash ?? (await this.#decoy));
     return ok && account ? toPublic(account) : undefined;
   }
 
-  /** Partner subjects are remembered with their claims so findAccount can serve them. */
+  /**
+   * Partner subjects are remembered with their claims so findAccount can serve
+   * them. Written only when the claims changed or the record nears its end, so
+   * a returning user costs a read, not a write.
+   */
   async rememberSubject(sub: string, clientId: string, claims: Claims): Promise<void> {
-    await this.store.put('subjects', { id: sub, data: { claims }, clientId, sub });
+    const current = await this.store.get<Subject>('subjects', sub);
+    if (current && isDeepStrictEqual(current.data.claims, claims) && !expiringSoon(current)) return;
+    await this.#writeSubject(sub, clientId, claims);
   }
 
-  /** Claims of a local account or a remembered partner subject. */
+  /** Claims of a local account or a remembered partner subject; a subject in use is kept alive. */
   async claimsOf(sub: string): Promise<Claims | undefined> {
     const account = await this.get(sub);
     if (account) return account.claims;
-    return (await this.store.get<{ claims: Claims }>('subjects', sub))?.data.claims;
+    const subject = await this.store.get<Subject>('subjects', sub);
+    if (!subject) return undefined;
+    if (expiringSoon(subject)) await this.#writeSubject(sub, subject.clientId, subject.data.claims);
+    return subject.data.claims;
   }
+
+  async #writeSubject(sub: string, clientId: string | undefined, claims: Claims): Promise<void> {
+    await this.store.put<Subject>('subjects', { id: sub, data: { claims }, clientId, sub, expiresAt: Date.now() + SUBJECT_LIFETIME });
+  }
+}
+
+/** Less than a full sign-in lifetime left (or none set, as records from before expiry had). */
+function expiringSoon(record: StoredRecord<Subject>): boolean {
+  return record.expiresAt == null || record.expiresAt - Date.now() < SUBJECT_IN_USE;
 }

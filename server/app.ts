@@ -24,6 +24,7 @@ import { loadKeys, rotateSigningKeys, signingJwks } from './keys.js';
 import { signedTokenLifetime, watchSigningKeys } from './oidc/signing-keys.js';
 import { createLogger, safePath } from './log.js';
 import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
+import { logoutWithoutSession } from './oidc/logout-without-session.js';
 import { applyStandards } from './oidc/standards.js';
 import { challengeEvery401 } from './oidc/www-authenticate.js';
 import { opsRouter } from './ops/router.js';
@@ -170,6 +171,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.use(pushedPreauthResponse(pipeline));
   app.use(pushedRedemption(redeemDeps));
   app.use(recordSession(handoffs));
+  app.use(logoutWithoutSession());
   app.use(mount(oidc));
 
   // Under an issuer with a path, the whole app answers below that path.

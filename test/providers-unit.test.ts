@@ -17,18 +17,26 @@ const ISSUER = 'https://op.example';
 const NOW = 1_900_000_000;
 const ajv = new Ajv({ allErrors: true });
 
-function context(client: PreauthClient, used = new Set<string>()): AuthenticateContext & { used: Set<string> } {
+/**
+ * A fake context whose markUsed behaves like Store.insertNew: a marker is
+ * single-use until its expiry (epoch seconds), a free id again afterwards,
+ * and one that is already expired when written is refused (fails closed).
+ */
+function context(client: PreauthClient, used = new Map<string, number>(), clock = { now: NOW }): AuthenticateContext & { used: Map<string, number>; clock: { now: number } } {
   return {
     used,
+    clock,
     client,
     issuer: ISSUER,
     channel: 'grant',
     clientAuthenticated: true,
-    now: () => NOW,
-    async markUsed(kind, value) {
+    now: () => clock.now,
+    async markUsed(kind, value, expiresAt) {
       const key = `${client.clientId}\n${kind}\n${value}`;
-      if (used.has(key)) return false;
-      used.add(key);
+      if (expiresAt <= clock.now) return false;
+      const live = used.get(key);
+      if (live !== undefined && live > clock.now) return false;
+      used.set(key, expiresAt);
       return true;
     },
     async verifyPassword(username, pw) {
@@ -301,6 +309,19 @@ describe('hmac-form provider', () => {
     await submit(text, ctx);
     await rejects(submit(text, ctx), 'nonce was already used');
     await rejects(submit(body(fresh({ nonce: 'replayed-nonce', ts: String(NOW - 10) })), ctx), 'nonce was already used');
+  });
+
+  it('audit #3 hmac-form nonce replay at the window edge: refused in that second and for minutes after', async () => {
+    const ctx = context(client);
+    const text = body(fresh({ nonce: 'edge-nonce', ts: String(NOW - 300) }));
+    await submit(text, ctx);
+    await rejects(submit(text, ctx), 'nonce was already used');
+    // the same nonce with a fresh ts, minutes later, is still a replay
+    ctx.clock.now = NOW + 240;
+    await rejects(submit(body(fresh({ nonce: 'edge-nonce', ts: String(NOW + 240) })), ctx), 'nonce was already used');
+    // and the marker does go away eventually, so the memory stays bounded
+    const expiresAt = ctx.used.get('partner-1\nnonce\nedge-nonce')!;
+    assert.ok(expiresAt >= NOW + 300 && expiresAt <= NOW + 3600, `marker expiry ${expiresAt - NOW} s after now`);
   });
 
   it('a forged request does not burn the nonce', async () => {

@@ -79,6 +79,21 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       assert.equal(await store.insertNew(c, { id: 'k', data: 'fourth' }), false);
     });
 
+    it('audit #3 insertNew refuses a record that is already expired (fails closed)', async () => {
+      const c = col();
+      assert.equal(await store.insertNew(c, { id: 'edge', data: 1, expiresAt: Date.now() }), false);
+      assert.equal(await store.insertNew(c, { id: 'edge', data: 2, expiresAt: past() }), false);
+      assert.equal(await store.get(c, 'edge'), undefined);
+      assert.deepEqual(await store.list(c), [], 'nothing was written');
+      // over an expired record of the same id too: that one stays expired, nothing new appears
+      await store.put(c, { id: 'old', data: 'old', expiresAt: past() });
+      assert.equal(await store.insertNew(c, { id: 'old', data: 'new', expiresAt: past() }), false);
+      assert.equal(await store.get(c, 'old'), undefined);
+      // a live expiry still wins once
+      assert.equal(await store.insertNew(c, { id: 'edge', data: 3, expiresAt: future() }), true);
+      assert.equal(await store.insertNew(c, { id: 'edge', data: 4, expiresAt: future() }), false);
+    });
+
     it('25 concurrent insertNew of one id: exactly one wins', async () => {
       const c = col();
       const results = await Promise.all(

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +20,60 @@ async function open(file: string, sweepIntervalMs?: number) {
 
 storeContract('sqlite (file)', () => open(join(dir, 'contract.sqlite')));
 storeContract('sqlite (:memory:)', () => open(':memory:'));
+
+const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+describe('audit #5 data at rest: owner-only files', () => {
+  it('audit #5 DATA_DIR is created 0700 and the SQLite files 0600, whatever the umask', async () => {
+    const dataDir = join(dir, 'modes-new', 'data');
+    const umask = process.umask(0o022);
+    let store;
+    try {
+      store = await openStore({ dataDir });
+      await store.put('k', { id: 'x', data: 'written so the WAL exists' });
+    } finally {
+      process.umask(umask);
+    }
+    try {
+      assert.equal(modeOf(dataDir).toString(8), '700');
+      const file = join(dataDir, 'handoff.sqlite');
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+        assert.ok(existsSync(f), `${f} exists`);
+        assert.equal(modeOf(f).toString(8), '600', f);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('audit #5 an existing DATA_DIR and SQLite files with loose modes are tightened on start', async () => {
+    const dataDir = join(dir, 'modes-old');
+    const first = await openStore({ dataDir });
+    await first.put('k', { id: 'x', data: 1 });
+    await first.close();
+    const file = join(dataDir, 'handoff.sqlite');
+    writeFileSync(`${file}-wal`, '');
+    writeFileSync(`${file}-shm`, '');
+    chmodSync(dataDir, 0o755);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) chmodSync(f, 0o644);
+    const second = await openStore({ dataDir });
+    try {
+      assert.equal(modeOf(dataDir).toString(8), '700');
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) assert.equal(modeOf(f).toString(8), '600', f);
+      assert.equal((await second.get('k', 'x'))?.data, 1, 'the data is still there');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a shared directory with the sticky bit (such as /tmp) as DATA_DIR', async () => {
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    await assert.rejects(openStore({ dataDir: shared }), /shared directory/);
+    assert.equal(statSync(shared).mode & 0o7777, 0o1777, 'left as it was');
+  });
+});
 
 describe('sqlite specifics', () => {
   it('creates the parent directory and uses WAL mode', async () => {

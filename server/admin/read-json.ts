@@ -4,6 +4,7 @@
  */
 import type { Context } from 'koa';
 import { invalidRequest } from '../errors.js';
+import { checkJsonDepth } from '../json-depth.js';
 import { readBody } from '../read-body.js';
 
 /** Client metadata with a few JWKs fits easily; anything larger is a mistake. */
@@ -22,5 +23,6 @@ export async function readJsonObject(ctx: Context): Promise<JsonObject> {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw invalidRequest('the request body must be a JSON object');
   }
+  checkJsonDepth(value, 'the request body');
   return value as JsonObject;
 }

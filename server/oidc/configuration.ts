@@ -13,6 +13,7 @@ import { finishPreauthInteraction } from '../redeem/finish-interaction.js';
 import { interactionPolicyWithPreauth } from '../redeem/preauth-prompt.js';
 import { preauthAcr, redemptionOf } from '../redeem/redemption.js';
 import { errorPage, logoutPage, logoutSuccessPage } from '../views/layout.js';
+import { assertClaimsParameter } from './assert-claims-parameter.js';
 import { clientMetadataValidator, EXTRA_CLIENT_METADATA } from './client-metadata.js';
 import { outgoingFetch } from './backchannel-logout.js';
 import { loadExistingGrant } from './load-existing-grant.js';
@@ -89,7 +90,7 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
     ...(deps.extraParams ? { extraParams: deps.extraParams } : {}),
     features: {
       devInteractions: { enabled: false },
-      claimsParameter: { enabled: true },
+      claimsParameter: { enabled: true, assertClaimsParameter },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },

@@ -64,7 +64,8 @@ export async function endSession(oidc: OidcProvider, session: Session, { allGran
 export async function endAccount(oidc: OidcProvider, store: Store, sub: string): Promise<void> {
   const sessions = await store.findBy<{ accountId?: string }>(oidcCollection('Session'), 'sub', sub);
   for (const record of sessions) {
-    const session = await oidc.Session.find(record.id);
+    // By uid: the record's id is the SHA-256 of the cookie value, which is never stored (adapters/oidc-adapter.ts).
+    const session = record.uid ? await oidc.Session.findByUid(record.uid) : undefined;
     if (session?.accountId === sub) await endSession(oidc, session, { allGrants: true });
   }
   // Grants outside any live session (offline access kept after a logout).

@@ -30,6 +30,7 @@ export interface PreauthGuards {
   /** Takes a pending-URL place; throws 429 at `preauth_max_pending`. */
   reservePending(clientId: string, provider: string, ttlSeconds: number, max: number): Promise<void>;
 }
+import { checkJsonDepth } from '../json-depth.js';
 
 export interface PipelineDeps extends AuthenticateDeps {
   handoffs: Handoffs;
@@ -57,6 +58,7 @@ export async function runPreauth(req: PreauthRequest, deps: PipelineDeps): Promi
   await deps.guards?.admit(client.clientId, provider.id);
   checkProviderAllowed(client, provider.id);
   const payload = req.decode();
+  checkJsonDepth(payload, `the ${provider.id} payload`);
   validatePayload(provider, payload);
   const { bind_ip: bindIp, ...params } = checkAuthParams(client, req.params, deps.scopesSupported);
   await deps.guards?.checkFailures(client.clientId, provider.id, payload);
