@@ -29,6 +29,9 @@ import { recordSession } from './redeem/record-session.js';
 import { tokenBody } from './token-body.js';
 import { pinIssuer } from './pin-issuer.js';
 import { ownCookies } from './own-cookies.js';
+import { pageHeaders } from './page-headers.js';
+import { closeOnUnreadBody } from './unread-body.js';
+import { capAuthorizationParams } from './param-limits.js';
 
 export interface HandoffOptions {
   /** Issuer identifier: an origin such as `https://login.example.com`. */
@@ -103,7 +106,8 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
     oidc.proxy = true;
   }
 
-  const router = new Router();
+  // Case-sensitive and exact: only `/preauth/<code>` redeems (contract §4).
+  const router = new Router({ sensitive: true, strict: true });
   router.get('/preauth/:code', preauthRoute(oidc, handoffs));
   router.post('/providers/:provider/preauth', nativePreauthRoute(registry, oidc, { ...pipeline, maxPayload }));
   router.get('/handoff', handoffRoute(oidc, handoffs));
@@ -112,13 +116,16 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.use(async (ctx, next) => {
     const started = Date.now();
     await next();
-    log.info({ method: ctx.method, path: safePath(ctx.originalUrl.split('?')[0]), status: ctx.status, ms: Date.now() - started }, 'request');
+    log.info({ method: ctx.method, path: safePath(ctx.originalUrl), status: ctx.status, ms: Date.now() - started }, 'request');
   });
+  app.use(closeOnUnreadBody());
+  app.use(pageHeaders());
   app.use(jsonErrors(log));
   app.use(router.routes());
   app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids() }).routes());
   app.use(interactionRouter({ oidc, accounts }).routes());
   app.use(tokenBody('/token', maxPayload));
+  app.use(capAuthorizationParams(['/auth', '/request'], maxPayload));
   app.use(pinIssuer(issuer));
   app.use(recordSession(handoffs));
   app.use(mount(oidc));

@@ -6,6 +6,7 @@
  */
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
+import { safePath } from './log.js';
 
 export interface ErrorDetail {
   field: string;
@@ -81,7 +82,7 @@ export function jsonErrors(log: Logger) {
       await next();
     } catch (err) {
       if (err instanceof HttpError) return writeError(ctx, err);
-      log.error({ err, path: ctx.path }, 'unhandled error');
+      log.error({ err, path: safePath(ctx.originalUrl) }, 'unhandled error');
       writeError(ctx, new HttpError(500, 'server_error', 'internal server error'));
     }
   };

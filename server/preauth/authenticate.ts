@@ -15,19 +15,30 @@ export interface AuthenticateDeps {
   issuer: string;
 }
 
+/** Unambiguous because a client_id never contains `|` (the admin API refuses it). */
 export const partnerSubject = (clientId: string, sub: string) => `${clientId}|${sub}`;
+
+/** Injective in its three parts. */
+export const replayMarkerId = (kind: string, clientId: string, value: string) => JSON.stringify([kind, clientId, value]);
 
 function contextFor(client: Client, channel: 'grant' | 'native', clientAuthenticated: boolean, deps: AuthenticateDeps): AuthenticateContext {
   const clientId = client.clientId;
   return {
-    client: { clientId, clientSecret: client.clientSecret, jwks: client.jwks as AuthenticateContext['client']['jwks'] },
+    client: {
+      clientId,
+      clientSecret: client.clientSecret,
+      jwks: client.jwks as AuthenticateContext['client']['jwks'],
+      tokenEndpointAuthMethod: client.clientAuthMethod,
+    },
     issuer: deps.issuer,
     channel,
     clientAuthenticated,
     now: () => Math.floor(Date.now() / 1000),
     // Replay markers are per client: one partner's jti cannot block another's.
+    // The id is a JSON tuple, not a joined string: with a separator, client
+    // `x` and jti `y:J` would meet client `x:y` and jti `J`.
     markUsed: (kind, value, expiresAt) =>
-      deps.store.insertNew('replay', { id: `${kind}:${clientId}:${value}`, data: {}, expiresAt: expiresAt * 1000, clientId }),
+      deps.store.insertNew('replay', { id: replayMarkerId(kind, clientId, value), data: {}, expiresAt: expiresAt * 1000, clientId }),
     verifyPassword: (username, password) => deps.accounts.verifyPassword(username, password),
   };
 }
