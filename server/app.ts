@@ -20,7 +20,7 @@ import { handoffRoute } from './handoff-route.js';
 import { Handoffs } from './handoffs.js';
 import { interactionRouter } from './interaction/router.js';
 import { loadKeys } from './keys.js';
-import { createLogger, safePath } from './log.js';
+import { createLogger, loggableError, safePath } from './log.js';
 import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
 import { nativePreauthRoute } from './preauth/native-route.js';
 import { registerPreauthGrant } from './preauth/token-grant.js';
@@ -93,7 +93,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   const oidc = new OidcProvider(issuer, oidcConfiguration({
     store, accounts, handoffs, retention, jwks: keys.jwks, cookieKeys: keys.cookieKeys, providerIds: registry.ids(),
   }));
-  oidc.on('server_error', (_ctx, err) => log.error({ err }, 'oidc-provider server error'));
+  oidc.on('server_error', (ctx, err) => log.error({ err: loggableError(err), path: safePath(ctx.originalUrl) }, 'oidc-provider server error'));
   const pipeline = { store, accounts, handoffs, events, issuer, scopesSupported: new Set<string>(SCOPES) };
   registerPreauthGrant(oidc, registry, pipeline);
 

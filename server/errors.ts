@@ -6,7 +6,7 @@
  */
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import { safePath } from './log.js';
+import { loggableError, safePath } from './log.js';
 
 export interface ErrorDetail {
   field: string;
@@ -73,7 +73,8 @@ export function writeError(ctx: Context, err: HttpError): void {
 
 /**
  * For handoff's own routes: HttpError becomes its JSON answer; anything else
- * is logged (without request bodies, which may carry secrets) and becomes a
+ * is logged (without request bodies or the error's message, either of which
+ * may carry secrets) and becomes a
  * generic 500 so internals never leak.
  */
 export function jsonErrors(log: Logger) {
@@ -82,7 +83,7 @@ export function jsonErrors(log: Logger) {
       await next();
     } catch (err) {
       if (err instanceof HttpError) return writeError(ctx, err);
-      log.error({ err, path: safePath(ctx.originalUrl) }, 'unhandled error');
+      log.error({ err: loggableError(err), path: safePath(ctx.originalUrl) }, 'unhandled error');
       writeError(ctx, new HttpError(500, 'server_error', 'internal server error'));
     }
   };

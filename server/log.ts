@@ -52,3 +52,15 @@ export function safePath(url: string): string {
   }
   return path;
 }
+
+/**
+ * An unexpected error as it may be logged: its type, code and stack frames,
+ * but not its message, which often quotes the input it choked on (V8's JSON
+ * errors do) and so could carry a password, token or payload.
+ */
+export function loggableError(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { type: typeof err };
+  const frames = (err.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).map((line) => line.trim());
+  const code = (err as { code?: unknown }).code;
+  return { type: err.name, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}), frames };
+}
