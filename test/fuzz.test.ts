@@ -17,7 +17,7 @@ import {
 import { closeMongo, startServer, type StoreKind, type TestServer } from './support/server.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
-const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2200);
+const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2000);
 const CONCURRENCY = 8;
 /**
  * Nesting depth of payload data that passes authentication and reaches the
