@@ -125,7 +125,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.use(adminRouter({ oidc, store, accounts, handoffs, events, checkToken: admin.check, providerIds: registry.ids() }).routes());
   app.use(interactionRouter({ oidc, accounts }).routes());
   app.use(tokenBody('/token', maxPayload));
-  app.use(capAuthorizationParams(['/auth', '/request'], maxPayload));
+  app.use(capAuthorizationParams({ '/auth': 56 * 1024, '/request': maxPayload }));
   app.use(pinIssuer(issuer));
   app.use(recordSession(handoffs));
   app.use(mount(oidc));

@@ -40,13 +40,15 @@ export function overCap(params: Iterable<[string, unknown]>): ErrorDetail[] {
 }
 
 /**
- * Runs before oidc-provider on its authorization and PAR endpoints and answers
- * the same error itself (an error page for browsers, else OAuth JSON), with
- * status 400, before anything is stored.
+ * Runs before oidc-provider on its authorization and PAR endpoints, each path
+ * with its body limit (oidc-provider's own for /auth; step 1's for PAR, whose
+ * body may carry a payload). Over a cap it answers itself, with status 400,
+ * before anything is stored: an error page for browsers, else OAuth JSON.
  */
-export function capAuthorizationParams(paths: string[], bodyLimit: number) {
+export function capAuthorizationParams(bodyLimits: Record<string, number>) {
   return async function capParams(ctx: Context, next: Next): Promise<void> {
-    if (!paths.includes(ctx.path)) return next();
+    const bodyLimit = Object.hasOwn(bodyLimits, ctx.path) ? bodyLimits[ctx.path]! : undefined;
+    if (bodyLimit === undefined) return next();
     const details = overCap(Object.entries(ctx.query));
     if (ctx.method === 'POST' && mediaType(ctx) === 'application/x-www-form-urlencoded') {
       const body = (await readBody(ctx, bodyLimit)).toString('utf8');

@@ -221,10 +221,10 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       const afterTokens = await exchange(config, after.callback.href, { verifier: after.verifier, state: 's' });
       assert.equal(afterTokens.claims()!.sub, bob.sub, 'the browser is signed in as the handoff subject, not the earlier one');
       assert.deepEqual(await server.store.findBy('handoffs', 'grantId', aliceGrant), [], "the earlier subject's payload ended with its session");
-      // The earlier token's grant outlives the session, but its handoff does not.
+      // The earlier token ended with its session.
       const gone = await readHandoff(server, ssoTokens.access_token);
-      assert.equal(gone.status, 404);
-      assert.equal(gone.body.error, 'not_found');
+      assert.equal(gone.status, 401);
+      assert.equal(gone.body.error, 'invalid_token');
     });
 
     it('a 900 KiB payload round trip; only the handoff\'s own client reads it', async () => {
