@@ -62,5 +62,6 @@ export function loggableError(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { type: typeof err };
   const frames = (err.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).map((line) => line.trim());
   const code = (err as { code?: unknown }).code;
-  return { type: err.name, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}), frames };
+  // Not `code`: that name is redacted everywhere (one-time codes travel under it).
+  return { type: err.name, ...(typeof code === 'string' || typeof code === 'number' ? { errorCode: code } : {}), frames };
 }
