@@ -45,9 +45,10 @@ export function safePath(url: string): string {
   for (let i = 0; i < segments.length; i++) {
     // A decoded `/` inside one segment (`preauth%2F<code>`) counts too.
     const parts = decodeSegment(segments[i]!).toLowerCase().split(/[/\\]/);
-    const at = parts.findIndex((part) => part.trim() === 'preauth');
+    // `startsWith`, so `/preauth;<code>` or `/preauth%00<code>` lose their tail too.
+    const at = parts.findIndex((part) => part.trimStart().startsWith('preauth'));
     if (at === -1) continue;
-    const after = [...parts.slice(at + 1), ...segments.slice(i + 1)].join('');
+    const after = [parts[at]!.trimStart().slice('preauth'.length), ...parts.slice(at + 1), ...segments.slice(i + 1)].join('');
     return [...segments.slice(0, i), 'preauth', ...(after ? ['[code]'] : [])].join('/');
   }
   return path;

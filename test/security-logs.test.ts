@@ -59,7 +59,7 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       const code = step1.body.access_token as string;
       const spellings = [
         `/PREAUTH/${code}`, `/Preauth/${code}`, `/preAuth/${code}`, `//preauth/${code}`, `/%70reauth/${code}`, `/%2570reauth/${code}`,
-        `/preauth%2F${code}`, `/preauth/${code}/`, `/preauth//${code}`,
+        `/preauth%2F${code}`, `/preauth/${code}/`, `/preauth//${code}`, `/preauth;${code}`, `/preauth%00${code}`,
       ];
       for (const path of spellings) {
         for (const method of ['GET', 'HEAD', 'POST']) {
