@@ -8,6 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { Browser } from './support/browser.js';
 import {
@@ -209,6 +210,21 @@ function request(r: Rng, ctx: Ctx): Fuzzed {
   }
 }
 
+/** node:http rather than fetch: the same requests for a fraction of the client's CPU. */
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+function send(port: number, req: Fuzzed): Promise<{ status: number; answer: string }> {
+  return new Promise((resolve, reject) => {
+    const out = httpRequest({ host: '127.0.0.1', port, method: req.method, path: req.path, headers: req.headers, agent }, (res) => {
+      let answer = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => { if (answer.length < 300) answer += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, answer: answer.slice(0, 300) }));
+      res.on('error', reject);
+    });
+    out.on('error', reject);
+    out.end(req.body);
+  });
+}
+
 /** A raw request line with bytes fetch would never send (invalid UTF-8, control characters). */
 function raw(port: number, line: Buffer): Promise<string> {
   return new Promise((resolve) => {
@@ -240,16 +256,19 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       ctx = { server, rp, adminToken: server.adminToken, uid: landing.url.pathname.split('/').pop()! };
     });
     after(async () => {
+      agent.destroy();
       await ctx?.server.close();
       if (kind === 'mongodb') await closeMongo();
     });
 
     it(`${REQUESTS} seeded malformed requests (seed ${SEED}) → 0 × 5xx; the server still serves afterwards`, { timeout: 180_000 }, async () => {
+      const port = Number(new URL(ctx.server.issuer).port);
       const r = prng(SEED);
       const requests = Array.from({ length: REQUESTS }, () => request(r, ctx));
       const failures: string[] = [];
       const stats = new Map<string, number>();
       const times = new Map<string, number>();
+      let skipped = 0;
       let next = 0;
       await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
         while (next < requests.length) {
@@ -259,14 +278,12 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
           let answer = '';
           const t0 = Date.now();
           try {
-            const res = await fetch(new URL(req.path, ctx.server.issuer), { method: req.method, headers: req.headers, body: req.body, redirect: 'manual' });
-            status = res.status;
-            answer = (await res.text()).slice(0, 300);
-          } catch (err) {
-            // The server may refuse a request line or header outright by closing (not a 5xx);
-            // or fetch itself refuses to send a header value.
-            if (err instanceof TypeError) continue;
-            throw err;
+            ({ status, answer } = await send(port, req));
+          } catch {
+            // The server refused the request line or a header by closing the
+            // connection (not a 5xx), or node refused to send a header value.
+            skipped += 1;
+            continue;
           }
           if (process.env.FUZZ_STATS) times.set(`${req.method} ${req.path.split('?')[0]!.slice(0, 16)}`, (times.get(`${req.method} ${req.path.split('?')[0]!.slice(0, 16)}`) ?? 0) + Date.now() - t0);
           if (process.env.FUZZ_STATS) stats.set(`${req.method} ${req.path.split('?')[0]!.slice(0, 30)} ${status}`, (stats.get(`${req.method} ${req.path.split('?')[0]!.slice(0, 30)} ${status}`) ?? 0) + 1);
@@ -276,9 +293,10 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       if (process.env.FUZZ_STATS) console.log([...times].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `TIME ${v}\t${k}`).join('\n'));
       if (process.env.FUZZ_STATS) console.log(failures.map((f) => f.slice(0, 600)).join('\n----\n'));
       if (process.env.FUZZ_STATS) console.log([...stats].sort().map(([k, v]) => `${v}\t${k}`).join('\n'));
+      // Nearly every request must get an HTTP answer, or the run proves little.
+      assert.ok(skipped <= REQUESTS / 50, `${skipped} of ${REQUESTS} requests got no HTTP answer`);
       assert.equal(failures.length, 0, `${failures.length} requests got a 5xx; the first:\n${failures[0]}`);
 
-      const port = Number(new URL(ctx.server.issuer).port);
       for (const line of [Buffer.from('GET /preauth/\xff\xfe\x80 HTTP/1.1', 'latin1'), Buffer.from('GET /admin/clients/\xc3\x28 HTTP/1.1', 'latin1'),
         Buffer.from('POST /providers/\x00/preauth HTTP/1.1', 'latin1'), Buffer.from(`GET /${'%'.repeat(3000)} HTTP/1.1`)]) {
         const status = await raw(port, line);
