@@ -1,5 +1,6 @@
 /** The library entry point: `import { createHandoff, defineProvider } from 'handoff'`. */
 export { createHandoff } from './server/app.js';
+export { SERVER_TIMEOUTS, createHttpServer } from './server/http-server.js';
 export type { HandoffOptions, HandoffParts, HandoffServer } from './server/app.js';
 export { defineProvider, basicCredentials, jsonResponse, HttpError, invalidGrant, invalidRequest } from './providers/define.js';
 export type {

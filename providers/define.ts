@@ -38,6 +38,8 @@ export interface PreauthClient {
   clientId: string;
   clientSecret?: string;
   jwks?: { keys: JWK[] };
+  /** How the client authenticates at the token endpoint (`client_secret_basic`, `private_key_jwt`, …). */
+  tokenEndpointAuthMethod?: string;
 }
 
 export interface AuthenticateContext {

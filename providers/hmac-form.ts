@@ -4,7 +4,9 @@
  * signature, not a client authentication, proves the client.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { defineProvider, invalidGrant } from './define.js';
+import { defineProvider, HttpError, invalidGrant } from './define.js';
+
+const invalidClient = () => new HttpError(401, 'invalid_client', 'client authentication failed');
 
 export type HmacFields = Record<string, string>;
 
@@ -79,11 +81,13 @@ export const hmacForm = defineProvider<HmacFields>({
   async authenticate(fields, ctx) {
     const ts = Number(fields.ts);
     if (Math.abs(ctx.now() - ts) > WINDOW) throw invalidGrant(`ts is not within ${WINDOW} seconds of the server time`);
+    // The signature is the client authentication here: a wrong one is answered
+    // exactly like an unknown client (contract §4b).
     const secret = ctx.client.clientSecret;
-    if (!secret) throw invalidGrant('the client has no secret to verify the signature with');
+    if (!secret) throw invalidClient();
     const expected = Buffer.from(hmacFormSignature(fields, secret), 'utf8');
     const given = Buffer.from(fields.sig, 'utf8');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidGrant('signature mismatch');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidClient();
     // Only after the signature check, so a forged request cannot burn a nonce.
     // Remembered well past the last moment this ts is still inside the window.
     if (!(await ctx.markUsed('nonce', fields.nonce, ts + WINDOW + MARKER_MARGIN))) throw invalidGrant('nonce was already used');

@@ -7,6 +7,8 @@
 import * as jose from 'jose';
 import { defineProvider, HttpError, invalidGrant, jsonResponse } from './define.js';
 
+const invalidClient = () => new HttpError(401, 'invalid_client', 'client authentication failed');
+
 export interface SignedJwtPayload {
   jws: string;
   header: jose.ProtectedHeaderParameters;
@@ -14,6 +16,10 @@ export interface SignedJwtPayload {
 }
 
 const ASYMMETRIC = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+/** The methods by which a client proves it knows its secret; only these may sign HS256. */
+const SECRET_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt'];
+/** jose failures that mean "the client's keys do not verify this JWS". */
+const KEY_FAILURES = ['ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JWS_INVALID', 'ERR_JWKS_INVALID', 'ERR_JWK_INVALID'];
 const MAX_LIFETIME = 300;
 const CLOCK_TOLERANCE = 30;
 /** OpenID profile claims a partner may assert for the ID token and userinfo. */
@@ -85,9 +91,19 @@ export const signedJwt = defineProvider<SignedJwtPayload>({
     if (!symmetric && !ASYMMETRIC.includes(alg)) throw invalidGrant('JWS algorithm not allowed');
     // In the grant channel the client authenticated at /token: it may only present its own JWTs.
     if (claims.iss !== ctx.client.clientId) throw invalidGrant('iss does not match the client');
+    // At the native endpoint the signature is the client authentication, so a
+    // JWS the client's keys cannot verify is a failed client authentication,
+    // answered exactly like an unknown client. In the grant channel the client
+    // already authenticated at /token, so it stays invalid_grant.
+    const refuse = (description: string) => (ctx.channel === 'native' && !ctx.clientAuthenticated ? invalidClient() : invalidGrant(description));
     const { clientSecret, jwks } = ctx.client;
-    if (symmetric && !clientSecret) throw invalidGrant('HS256 needs a client secret; the client has none');
-    if (!symmetric && !jwks?.keys?.length) throw invalidGrant('the client has no jwks to verify the JWS with');
+    if (symmetric && !SECRET_METHODS.includes(ctx.client.tokenEndpointAuthMethod ?? '')) {
+      // A private_key_jwt client also has a generated secret, but it never uses
+      // it: that secret must not become an HS256 key behind its back.
+      throw refuse('HS256 is accepted only from clients that authenticate with a client secret');
+    }
+    if (symmetric && !clientSecret) throw refuse('HS256 needs a client secret; the client has none');
+    if (!symmetric && !jwks?.keys?.length) throw refuse('the client has no jwks to verify the JWS with');
 
     const now = ctx.now();
     let verified: jose.JWTPayload;
@@ -105,8 +121,12 @@ export const signedJwt = defineProvider<SignedJwtPayload>({
         ? await jose.jwtVerify(jws, new TextEncoder().encode(clientSecret), options)
         : await jose.jwtVerify(jws, jose.createLocalJWKSet(jwks!), options));
     } catch (err) {
-      throw rejection(err);
+      const code = (err as { code?: string })?.code ?? '';
+      throw KEY_FAILURES.includes(code) ? refuse(rejection(err).description ?? 'JWS signature verification failed') : rejection(err);
     }
+    // iss = sub is the shape of a client assertion (RFC 7523): never accept one
+    // as a user assertion, or a JWT made for /token could sign a user in.
+    if (verified.sub === verified.iss) throw invalidGrant('sub must not equal iss (that is a client assertion, not a user assertion)');
     const exp = verified.exp!;
     // Short-lived only, so the jti memory (and a leaked token's value) stays bounded.
     if (exp > now + MAX_LIFETIME + CLOCK_TOLERANCE) throw invalidGrant(`exp must be at most ${MAX_LIFETIME} seconds ahead`);

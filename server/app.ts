@@ -22,7 +22,7 @@ import { Handoffs } from './handoffs.js';
 import { interactionRouter } from './interaction/router.js';
 import { loadKeys, rotateSigningKeys, signingJwks } from './keys.js';
 import { signedTokenLifetime, watchSigningKeys } from './oidc/signing-keys.js';
-import { createLogger, safePath } from './log.js';
+import { createLogger, loggableError, safePath } from './log.js';
 import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
 import { logoutWithoutSession } from './oidc/logout-without-session.js';
 import { applyStandards } from './oidc/standards.js';
@@ -42,6 +42,9 @@ import { pinIssuer } from './pin-issuer.js';
 import { oidcCookiePolicy, ownCookies } from './own-cookies.js';
 import { createLimits, type LimitSettings } from './limits/index.js';
 import { issuerPath, underIssuerPath } from './issuer-path.js';
+import { pageHeaders } from './page-headers.js';
+import { closeOnUnreadBody } from './unread-body.js';
+import { capAuthorizationParams } from './param-limits.js';
 
 export interface HandoffOptions {
   /** Issuer identifier: an origin such as `https://login.example.com`, optionally with a path prefix (`https://example.com/login`). */
@@ -128,7 +131,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
     events.emit('keys.rotated', { kids: kids.join(' ') });
     return kids;
   };
-  oidc.on('server_error', (_ctx, err) => log.error({ err }, 'oidc-provider server error'));
+  oidc.on('server_error', (ctx, err) => log.error({ err: loggableError(err), path: safePath(ctx.originalUrl) }, 'oidc-provider server error'));
   applyStandards(oidc, log);
   const pipeline = { store, accounts, handoffs, events, issuer, scopesSupported: new Set<string>(SCOPES), guards: limits.guards };
   registerPreauthGrant(oidc, registry, pipeline);
@@ -143,7 +146,8 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.proxy = options.trustProxy ?? false;
   app.maxIpsCount = 1;
 
-  const router = new Router();
+  // Case-sensitive and exact: only `/preauth/<code>` redeems (contract §4).
+  const router = new Router({ sensitive: true, strict: true });
   const redeemDeps = { oidc, handoffs, accounts, events, issuer };
   router.get('/preauth/:code', preauthRoute(redeemDeps));
   router.post('/preauth/:code', preauthRoute(redeemDeps));
@@ -155,9 +159,11 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.use(async (ctx, next) => {
     const started = Date.now();
     await next();
-    log.info({ method: ctx.method, path: safePath(ctx.originalUrl.split('?')[0]), status: ctx.status, ms: Date.now() - started }, 'request');
+    log.info({ method: ctx.method, path: safePath(ctx.originalUrl), status: ctx.status, ms: Date.now() - started }, 'request');
   });
   app.use(challengeEvery401(issuer));
+  app.use(closeOnUnreadBody());
+  app.use(pageHeaders());
   app.use(jsonErrors(log));
   app.use(limits.redeem);
   app.use(router.routes());
@@ -168,6 +174,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.use(adminRouter({ ...adminDeps, openapi: { issuer, providers: registry.ids().map((id) => registry.get(id)!), authParams: AUTH_PARAM_NAMES } }).routes());
   app.use(interactionRouter({ oidc, accounts }).routes());
   app.use(tokenBody(['/token', '/request'], maxPayload));
+  app.use(capAuthorizationParams({ '/auth': 56 * 1024, '/request': maxPayload }));
   app.use(pushedPreauthResponse(pipeline));
   app.use(pushedRedemption(redeemDeps));
   app.use(recordSession(handoffs));

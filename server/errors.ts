@@ -7,7 +7,7 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../adapters/store.js';
-import { safePath } from './log.js';
+import { loggableError, safePath } from './log.js';
 
 export interface ErrorDetail {
   field: string;
@@ -74,7 +74,8 @@ export function writeError(ctx: Context, err: HttpError): void {
 
 /**
  * For handoff's own routes: HttpError becomes its JSON answer; anything else
- * is logged (without request bodies, which may carry secrets) and becomes a
+ * is logged (without request bodies or the error's message, either of which
+ * may carry secrets) and becomes a
  * generic 500 so internals never leak.
  */
 export function jsonErrors(log: Logger) {
@@ -88,7 +89,7 @@ export function jsonErrors(log: Logger) {
         log.warn({ path: safePath(ctx.path), cause: String((err.cause as Error)?.message ?? err.cause) }, 'store unavailable');
         return writeError(ctx, temporarilyUnavailable());
       }
-      log.error({ err, path: ctx.path }, 'unhandled error');
+      log.error({ err: loggableError(err), path: safePath(ctx.originalUrl) }, 'unhandled error');
       writeError(ctx, new HttpError(500, 'server_error', 'internal server error'));
     }
   };

@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadConfig, readDotEnv } from './config.js';
 import { createLogger } from './log.js';
+import { createHttpServer } from './http-server.js';
 import { openStore } from '../adapters/index.js';
 import { loadPlugins } from '../providers/registry.js';
 
@@ -62,7 +63,8 @@ async function main(): Promise<void> {
     process.stdout.write(`handoff: generated admin token (shown once, set ADMIN_TOKEN to choose your own): ${handoff.generatedAdminToken}\n`);
   }
 
-  const server = handoff.app.listen(config.port, () => {
+  // Not app.listen(): the server must carry the slow-request limits.
+  const server = createHttpServer(handoff.app.callback()).listen(config.port, () => {
     log.info({ issuer: config.issuer, port: config.port, store: handoff.store.kind, providers: handoff.providers.ids() }, 'handoff listening');
   });
   server.on('error', (err) => fail(`PORT: cannot listen on ${config.port} (${err.message})`));

@@ -6,29 +6,55 @@ import type { Context } from 'koa';
 import { invalidRequest, payloadTooLarge } from './errors.js';
 
 /**
- * An oversized body is still read to its end (and dropped) before the 413 is
- * sent: answering mid-upload makes many HTTP clients report a reset socket
- * instead of the 413. Past this many bytes the connection is cut instead.
+ * An oversized body is refused as soon as its Content-Length, or the bytes
+ * received so far, pass the limit; the rest is never read. The answer closes
+ * the connection (`Connection: close`) instead of draining the upload, so an
+ * unauthenticated caller cannot make the server read gigabytes.
  */
-const DRAIN_CAP = 64 * 1024 * 1024;
+function tooLarge(ctx: Context, limit: number) {
+  ctx.set('Connection', 'close');
+  return payloadTooLarge(limit);
+}
+
+/** Bodies already read, so a second reader (another middleware) gets the same bytes. */
+const bodies = new WeakMap<object, Buffer>();
 
 export async function readBody(ctx: Context, limit: number): Promise<Buffer> {
+  const earlier = bodies.get(ctx.req);
+  if (earlier) {
+    if (earlier.length > limit) throw tooLarge(ctx, limit);
+    return earlier;
+  }
+  const declared = ctx.get('content-length');
+  if (declared && /^\d+$/.test(declared) && Number(declared) > limit) throw tooLarge(ctx, limit);
+  const req = ctx.req;
   const chunks: Buffer[] = [];
   let received = 0;
-  try {
-    for await (const chunk of ctx.req) {
-      received += (chunk as Buffer).length;
-      if (received > DRAIN_CAP) {
-        ctx.req.destroy();
-        break;
-      }
-      if (received <= limit) chunks.push(chunk as Buffer);
-    }
-  } catch {
+  const outcome = await new Promise<'ok' | 'too-large' | 'broken'>((resolve) => {
+    const done = (result: 'ok' | 'too-large' | 'broken') => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onError);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= limit) return void chunks.push(chunk);
+      // Stop reading here; the answer closes the connection.
+      req.pause();
+      done('too-large');
+    };
+    const onEnd = () => done('ok');
+    const onError = () => done('broken');
+    if (req.readableEnded) return resolve('ok');
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onError);
+  });
+  if (outcome === 'too-large') throw tooLarge(ctx, limit);
+  if (outcome === 'broken') {
+    ctx.set('Connection', 'close');
     throw invalidRequest('the request body could not be read');
   }
-  if (received > limit) throw payloadTooLarge(limit);
-  return Buffer.concat(chunks, received);
+  const body = Buffer.concat(chunks, received);
+  bodies.set(ctx.req, body);
+  return body;
 }
 
 /** The media type without parameters, lower-cased; '' when absent. */

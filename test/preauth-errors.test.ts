@@ -290,7 +290,7 @@ const checks: Record<string, Check> = {
     assertOAuthError(await grantRequest(server, rp, { provider: 'signed-jwt', payload: grant }), 400, 'invalid_grant', 'grant replay');
   },
 
-  async "signed-jwt: ES256, RS256, PS256 and EdDSA with a key of the client's jwks → 200; another key → invalid_grant"({ server }) {
+  async "signed-jwt: ES256, RS256, PS256 and EdDSA with a key of the client's jwks → 200; another key → invalid_client natively, invalid_grant in the grant"({ server }) {
     const keys = [
       await asymmetricKey('ES256', 'k-es256'),
       await asymmetricKey('RS256', 'k-rs256'),
@@ -307,11 +307,13 @@ const checks: Record<string, Check> = {
     }
 
     const stranger = await asymmetricKey('ES256', 'k-es256');
-    for (const channel of ['native', 'grant'] as const) {
+    // Natively the signature is the client authentication (contract §4b); in the
+    // grant the client authenticated at /token, so the JWT itself is refused.
+    for (const [channel, status, error] of [['native', 401, 'invalid_client'], ['grant', 400, 'invalid_grant']] as const) {
       // the kid of a registered key, but another key's signature
-      await expectJwtRejected(server, rp, await sign(claimsFor(server, rp), stranger.privateKey, 'ES256', 'k-es256'), channel, 400, 'invalid_grant');
+      await expectJwtRejected(server, rp, await sign(claimsFor(server, rp), stranger.privateKey, 'ES256', 'k-es256'), channel, status, error);
       // a kid the client never registered
-      await expectJwtRejected(server, rp, await sign(claimsFor(server, rp), stranger.privateKey, 'ES256', 'k-unknown'), channel, 400, 'invalid_grant');
+      await expectJwtRejected(server, rp, await sign(claimsFor(server, rp), stranger.privateKey, 'ES256', 'k-unknown'), channel, status, error);
     }
   },
 
@@ -336,12 +338,12 @@ const checks: Record<string, Check> = {
     assert.equal(res.form.get('expires_in'), '120');
   },
 
-  async 'hmac-form: bad sig → 400 form-encoded invalid_grant'({ server, rp }) {
+  async 'hmac-form: bad sig → 401 form-encoded invalid_client, like an unknown client'({ server, rp }) {
     const body = new URLSearchParams(hmacBody(rp, { sub: 'u-1' }));
     body.set('sig', 'a'.repeat(64));
-    assertFormError(await nativeForm(server, body.toString()), 400, 'invalid_grant');
+    assertFormError(await nativeForm(server, body.toString()), 401, 'invalid_client');
     // signed with another secret
-    assertFormError(await nativeForm(server, hmacBody(rp, { sub: 'u-1' }, `${rp.client_secret}x`)), 400, 'invalid_grant');
+    assertFormError(await nativeForm(server, hmacBody(rp, { sub: 'u-1' }, `${rp.client_secret}x`)), 401, 'invalid_client');
   },
 
   async 'hmac-form: ts 10 minutes old → 400 invalid_grant'({ server, rp }) {

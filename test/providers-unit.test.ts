@@ -68,6 +68,16 @@ async function rejects(promise: Promise<unknown>, description: string | RegExp) 
   });
 }
 
+/** A failed client authentication: what a wrong hmac-form signature is (contract §4b). */
+async function rejectsClient(promise: Promise<unknown>) {
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof HttpError, `expected HttpError, got ${String(err)}`);
+    assert.equal(err.error, 'invalid_client');
+    assert.equal(err.status, 401);
+    return true;
+  });
+}
+
 const nativeRequest = (body: string, contentType: string, headers: NativeRequest['headers'] = {}): NativeRequest =>
   ({ body: Buffer.from(body, 'utf8'), contentType, headers });
 
@@ -131,7 +141,9 @@ describe('signed-jwt provider', async () => {
     keys.set(alg, privateKey);
     jwks.push({ ...(await jose.exportJWK(publicKey)), kid: `key-${alg}`, alg });
   }
-  const client: PreauthClient = { clientId: 'partner-1', clientSecret: 'a shared secret of enough length!', jwks: { keys: jwks } };
+  const client: PreauthClient = {
+    clientId: 'partner-1', clientSecret: 'a shared secret of enough length!', jwks: { keys: jwks }, tokenEndpointAuthMethod: 'client_secret_basic',
+  };
   const hmacKey = new TextEncoder().encode(client.clientSecret);
   let counter = 0;
 
@@ -240,6 +252,22 @@ describe('signed-jwt provider', async () => {
     await rejects(verify(await sign('RS256'), context({ clientId: 'partner-1', clientSecret: 'x' })), /no jwks/);
   });
 
+  it('audit #7: refuses a JWT whose sub equals its iss (a client assertion)', async () => {
+    await rejects(verify(await sign('ES256', { sub: 'partner-1' })), /sub must not equal iss/);
+    await rejects(verify(await sign('HS256', { sub: 'partner-1' })), /sub must not equal iss/);
+  });
+
+  it('audit #7: HS256 only from clients that authenticate with their secret, never from private_key_jwt', async () => {
+    for (const method of ['client_secret_basic', 'client_secret_post', 'client_secret_jwt']) {
+      await verify(await sign('HS256'), context({ ...client, tokenEndpointAuthMethod: method }));
+    }
+    for (const method of ['private_key_jwt', 'none', 'tls_client_auth']) {
+      await rejects(verify(await sign('HS256'), context({ ...client, tokenEndpointAuthMethod: method })), /only from clients that authenticate with a client secret/);
+    }
+    // The asymmetric algorithms still work for a key-based client.
+    await verify(await sign('ES256'), context({ ...client, tokenEndpointAuthMethod: 'private_key_jwt' }));
+  });
+
   it('error descriptions never contain the token', async () => {
     const jws = await sign('ES256', { aud: 'https://other.example' });
     await assert.rejects(verify(jws), (err: HttpError) => !JSON.stringify(err.body()).includes(jws.split('.')[1]));
@@ -291,9 +319,9 @@ describe('hmac-form provider', () => {
     const fields = fresh();
     const good = hmacFormSignature(fields, client.clientSecret!);
     const bad = (good[0] === '0' ? '1' : '0') + good.slice(1);
-    await rejects(submit(new URLSearchParams({ ...fields, sig: bad }).toString()), 'signature mismatch');
-    await rejects(submit(body(fields, 'another secret')), 'signature mismatch');
-    await rejects(submit(body({ ...fields, sub: 'admin' }).replace('admin', 'user+42')), 'signature mismatch');
+    await rejectsClient(submit(new URLSearchParams({ ...fields, sig: bad }).toString()));
+    await rejectsClient(submit(body(fields, 'another secret')));
+    await rejectsClient(submit(body({ ...fields, sub: 'admin' }).replace('admin', 'user+42')));
   });
 
   it('refuses ts outside ±300 s and accepts the edges', async () => {
@@ -327,13 +355,13 @@ describe('hmac-form provider', () => {
   it('a forged request does not burn the nonce', async () => {
     const ctx = context(client);
     const fields = fresh({ nonce: 'precious-nonce' });
-    await rejects(submit(body(fields, 'forger'), ctx), 'signature mismatch');
+    await rejectsClient(submit(body(fields, 'forger'), ctx));
     assert.equal(ctx.used.size, 0);
     await submit(body(fields), ctx);
   });
 
   it('refuses a client without a secret', async () => {
-    await rejects(submit(body(fresh()), context({ clientId: 'partner-1' })), /no secret/);
+    await rejectsClient(submit(body(fresh()), context({ clientId: 'partner-1' })));
   });
 
   it('parse refuses a repeated field; schema checks the required fields', () => {

@@ -18,7 +18,8 @@ export function clientShapeSchema(providerIds: string[]): object {
     type: 'object',
     properties: {
       // Printable ASCII without spaces: ids sit in admin paths and HTTP Basic.
-      client_id: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\x21-\x7E]+$' },
+      // Never `|`: partner subjects are `<client_id>|<sub>`, which must split one way only.
+      client_id: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\x21-\x7B\x7D\x7E]+$' },
       // Also the HS256 / HMAC key of the signed-jwt and hmac-form providers.
       client_secret: { type: 'string', minLength: 1, maxLength: 1024 },
       redirect_uris: strings,
@@ -69,7 +70,27 @@ function explainProviders(detail: ErrorDetail, value: unknown, providerIds: stri
   };
 }
 
+/**
+ * A public client (`none`) proves nothing at the token endpoint, so it may
+ * not hold a secret (nothing would check it), may not use step 1 (which
+ * needs an authenticated client), and always uses PKCE (contract §3).
+ */
+function publicClientProblems(metadata: Record<string, unknown>): ErrorDetail[] {
+  if (metadata.token_endpoint_auth_method !== 'none') return [];
+  const details: ErrorDetail[] = [];
+  if (metadata.client_secret !== undefined) details.push({ field: 'client_secret', message: 'a public client (token_endpoint_auth_method "none") has no client_secret' });
+  if (Array.isArray(metadata.preauth_providers) && metadata.preauth_providers.length) {
+    details.push({ field: 'preauth_providers', message: 'a public client (token_endpoint_auth_method "none") cannot use pre-auth providers: step 1 needs an authenticated client' });
+  }
+  if (metadata.require_pkce === false) details.push({ field: 'require_pkce', message: 'a public client (token_endpoint_auth_method "none") always uses PKCE' });
+  return details;
+}
+
 export function shapeProblems(schema: object, metadata: Record<string, unknown>, providerIds: string[]): ErrorDetail[] {
-  return perTopLevelField(validate(schema, metadata))
-    .map((detail) => explainProviders(detail, metadata.preauth_providers, providerIds));
+  const shape = perTopLevelField(validate(schema, metadata))
+    .map((detail) => explainProviders(detail, metadata.preauth_providers, providerIds))
+    .map((detail) => (detail.field === 'client_id' && detail.message.startsWith('must match pattern')
+      ? { field: 'client_id', message: 'must be printable ASCII without spaces and without "|"' } : detail));
+  const fields = new Set(shape.map((d) => d.field));
+  return [...shape, ...publicClientProblems(metadata).filter((d) => !fields.has(d.field))];
 }

@@ -1,7 +1,7 @@
 /**
  * oidc-provider set up for production: no dev interactions, keys from the
- * store, PKCE S256 required (except for redemptions whose step 1 did not ask
- * for it), rotating refresh tokens, and the `preauth` prompt first.
+ * store, PKCE S256 per client (see `pkce`), rotating refresh tokens, and the
+ * `preauth` prompt first.
  */
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
@@ -14,7 +14,7 @@ import { interactionPolicyWithPreauth } from '../redeem/preauth-prompt.js';
 import { preauthAcr, redemptionOf } from '../redeem/redemption.js';
 import { errorPage, logoutPage, logoutSuccessPage } from '../views/layout.js';
 import { assertClaimsParameter } from './assert-claims-parameter.js';
-import { clientMetadataValidator, EXTRA_CLIENT_METADATA } from './client-metadata.js';
+import { clientMetadataValidator, extensionsOf, EXTRA_CLIENT_METADATA } from './client-metadata.js';
 import { outgoingFetch } from './backchannel-logout.js';
 import { loadExistingGrant } from './load-existing-grant.js';
 import { corsAllowed, introspectionAllowed, revocationAllowed } from './policies.js';
@@ -114,8 +114,15 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
       validator: clientMetadataValidator(() => deps.providerIds),
     },
     pkce: {
-      // Required everywhere; a redemption carries step 1's own choice instead.
-      required: (ctx) => !redemptionOf(ctx) && !deps.isPreauthPush?.(ctx),
+      // Contract §2: always for public clients; for confidential ones unless
+      // `require_pkce: false`. A redemption carries step 1's own choice: without
+      // a challenge the code is bound to the client by its authentication at the
+      // code exchange, which a public client cannot give, so never for them.
+      required: (ctx, client) => {
+        if (client.clientAuthMethod === 'none') return true;
+        if (redemptionOf(ctx) || deps.isPreauthPush?.(ctx)) return false;
+        return extensionsOf(client).require_pkce;
+      },
     },
     async issueRefreshToken(_ctx, client) {
       return client.grantTypeAllowed('refresh_token');

@@ -18,19 +18,30 @@ export interface AuthenticateDeps {
   events?: Events;
 }
 
+/** Unambiguous because a client_id never contains `|` (the admin API refuses it). */
 export const partnerSubject = (clientId: string, sub: string) => `${clientId}|${sub}`;
+
+/** Injective in its three parts. */
+export const replayMarkerId = (kind: string, clientId: string, value: string) => JSON.stringify([kind, clientId, value]);
 
 function contextFor(provider: string, client: Client, channel: 'grant' | 'native', clientAuthenticated: boolean, deps: AuthenticateDeps): AuthenticateContext {
   const clientId = client.clientId;
   return {
-    client: { clientId, clientSecret: client.clientSecret, jwks: client.jwks as AuthenticateContext['client']['jwks'] },
+    client: {
+      clientId,
+      clientSecret: client.clientSecret,
+      jwks: client.jwks as AuthenticateContext['client']['jwks'],
+      tokenEndpointAuthMethod: client.clientAuthMethod,
+    },
     issuer: deps.issuer,
     channel,
     clientAuthenticated,
     now: () => Math.floor(Date.now() / 1000),
     // Replay markers are per client: one partner's jti cannot block another's.
+    // The id is a JSON tuple, not a joined string: with a separator, client
+    // `x` and jti `y:J` would meet client `x:y` and jti `J`.
     async markUsed(kind, value, expiresAt) {
-      const fresh = await deps.store.insertNew('replay', { id: `${kind}:${clientId}:${value}`, data: {}, expiresAt: expiresAt * 1000, clientId });
+      const fresh = await deps.store.insertNew('replay', { id: replayMarkerId(kind, clientId, value), data: {}, expiresAt: expiresAt * 1000, clientId });
       if (!fresh) deps.events?.emit('replay.blocked', { client_id: clientId, provider, kind });
       return fresh;
     },
