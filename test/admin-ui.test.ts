@@ -201,11 +201,17 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       assert.equal(still.status, 303, 'the other client’s URL still redeems');
     });
 
-    it('hides key rotation when the server has none', async () => {
+    it('rotates the server\'s signing keys: the new kids are published in the JWKS', async () => {
       const browser = await signIn(server.issuer, server.adminToken);
       const home = await (await browser.get('/admin')).text();
-      assert.ok(!home.includes('/admin/ui/keys'));
-      assert.equal((await browser.get('/admin/ui/keys')).status, 404);
+      assert.equal(home.includes('/admin/ui/keys'), true, 'the home page links to key rotation');
+      const csrf = await csrfOf(browser, '/admin/ui/keys');
+      const rotated = await browser.post('/admin/ui/keys/rotate', { csrf });
+      assert.equal(rotated.status, 201);
+      const page = await rotated.text();
+      const jwks = (await (await fetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string }[] };
+      const shown = jwks.keys.map((k) => k.kid).filter((kid) => page.includes(kid));
+      assert.equal(shown.length, 2, 'both new kids are on the page and in the JWKS');
     });
   });
 }

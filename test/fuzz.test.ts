@@ -24,7 +24,7 @@ const CONCURRENCY = 8;
  * Nesting depth of payload data that passes authentication and reaches the
  * store. Deeper data needs the pipeline's JSON depth limit (contract §8).
  */
-const STORED_DEPTH = 1000;
+const STORED_DEPTH = 20_000;
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
 function prng(seed: number) {
