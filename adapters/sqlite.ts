@@ -204,7 +204,13 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number }): Stor
     async close() {
       clearInterval(timer);
       if (!db.open) return;
-      if (stmts) db.pragma('optimize');
+      try {
+        // Advisory statistics only; another connection holding the lock must
+        // not stop this one from closing.
+        if (stmts) db.pragma('optimize');
+      } catch {
+        // skipped this time
+      }
       db.close();
     },
   };
