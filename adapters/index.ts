@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { countingStore } from './count-ops.js';
 import { createMongoStore } from './mongodb.js';
 import { createSqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
@@ -16,5 +17,7 @@ export async function openStore(opts: { mongodbUri?: string; dataDir: string }):
     await store.close();
     throw err;
   }
-  return store;
+  // Benchmark only: counts store operations (see count-ops.ts).
+  const opsFile = process.env.HANDOFF_STORE_OPS_FILE;
+  return opsFile ? countingStore(store, opsFile) : store;
 }
