@@ -1,15 +1,18 @@
 import { join } from 'node:path';
 import { countingStore } from './count-ops.js';
-import { createMongoStore } from './mongodb.js';
 import { createSqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
 
 export { INDEX_FIELDS, type IndexField, type Store, type StoredRecord } from './store.js';
 
-/** MongoDB when a URI is configured, else a SQLite file in the data directory. */
+/**
+ * MongoDB when a URI is configured, else a SQLite file in the data directory.
+ * The MongoDB module (and with it the driver) is loaded only when used, so a
+ * process on the embedded store never pays for it.
+ */
 export async function openStore(opts: { mongodbUri?: string; dataDir: string }): Promise<Store> {
   const store = opts.mongodbUri
-    ? await createMongoStore({ uri: opts.mongodbUri })
+    ? await (await import('./mongodb.js')).createMongoStore({ uri: opts.mongodbUri })
     : createSqliteStore({ file: join(opts.dataDir, 'handoff.sqlite') });
   try {
     await store.init();

@@ -73,12 +73,16 @@ function forField<S>(stmts: Record<IndexField, S>, field: IndexField): S {
   return stmts[field];
 }
 
-export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number }): Store {
+export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpointIntervalMs?: number }): Store {
   if (opts.file !== ':memory:' && opts.file !== '') mkdirSync(dirname(opts.file), { recursive: true });
   const db = new Database(opts.file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  // No automatic checkpoint inside a commit (i.e. inside some request): a
+  // timer checkpoints instead, PASSIVE so it never waits for a reader.
+  db.pragma('wal_autocheckpoint = 0');
+  let checkpointTimer: NodeJS.Timeout | undefined;
 
   let stmts: ReturnType<typeof prepare> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -137,6 +141,14 @@ export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number
         }
       }, opts.sweepIntervalMs ?? 60_000);
       timer.unref();
+      checkpointTimer = setInterval(() => {
+        try {
+          db.pragma('wal_checkpoint(PASSIVE)');
+        } catch {
+          // retried at the next tick; until then the WAL just grows
+        }
+      }, opts.checkpointIntervalMs ?? 1000);
+      checkpointTimer.unref();
     },
     async get<T>(collection: string, id: string) {
       const row = s().get.get({ collection, id, now: Date.now() }) as Row | undefined;
@@ -170,6 +182,7 @@ export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number
     },
     async close() {
       clearInterval(timer);
+      clearInterval(checkpointTimer);
       if (!db.open) return;
       if (stmts) db.pragma('optimize');
       db.close();
