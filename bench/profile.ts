@@ -49,10 +49,13 @@ export function summarise(file: string): void {
     const mod = moduleOf(url, functionName);
     total += us;
     modules.set(mod, (modules.get(mod) ?? 0) + us);
-    const fn = `${functionName || '(anonymous)'}  ${mod}${url ? `:${lineNumber + 1}` : ''}`;
+    const where = url.startsWith('node:') ? url : mod;
+    const fn = `${functionName || '(anonymous)'}  ${where}${url ? `:${lineNumber + 1}` : ''}`;
     functions.set(fn, (functions.get(fn) ?? 0) + us);
   });
-  console.log(`profile ${file}: ${(total / 1000).toFixed(0)} ms of busy samples`);
+  // Sample intervals are wall time: on a busy machine they also hold time the
+  // process waited for a core, so read the shares, not the milliseconds.
+  console.log(`profile ${file}: ${(total / 1000).toFixed(0)} ms of busy samples (wall time between samples)`);
   top(modules, total, 20, 'self time by module');
   top(functions, total, 30, 'self time by function');
 }

@@ -6,7 +6,7 @@
  * alike. Server CPU comes from /proc, store operations are counted inside the
  * servers. It is a benchmark, never a test: it asserts nothing about speed.
  *
- *   npm run bench [-- --store sqlite|mongodb] [--scale] [--soak] [--profile]
+ *   npm run bench [-- --store sqlite|mongodb] [--scale | --soak | --profile | --password-timing]
  *
  * Env knobs: BENCH_ROUNDS (6), BENCH_LOGINS per round (150), BENCH_CC per
  * round (300), BENCH_WARMUP_S (10), BENCH_CONCURRENCY (8).
@@ -23,6 +23,7 @@ const { values: opts } = parseArgs({
     scale: { type: 'boolean', default: false },
     soak: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'password-timing': { type: 'boolean', default: false },
   },
 });
 const kind = opts.store as StoreKind;
@@ -90,4 +91,5 @@ async function compare(): Promise<void> {
 if (opts.scale) await (await import('./scale.js')).scale(kind);
 else if (opts.soak) await (await import('./soak.js')).soak(kind);
 else if (opts.profile) await (await import('./profile.js')).profile(kind);
+else if (opts['password-timing']) await (await import('./password-timing.js')).passwordTiming();
 else await compare();
