@@ -40,16 +40,20 @@ export class Tally {
   storeOps = 0;
   requests = 0;
   readonly keyMs: number[] = [];
+  /** Store operations by name, over all rounds. */
+  readonly opsByName: Record<string, number> = {};
 
   constructor(readonly target: Target, readonly server: Served, readonly concurrency: number) {}
 
   async round(count: number, maxMs: number): Promise<void> {
-    const ops0 = sum(await this.server.storeOps());
+    const before = await this.server.storeOps();
     const req0 = this.target.requests;
     const cpu0 = treeCpuMs(this.server.pid);
     const r = await drive(this.target, count, this.concurrency, maxMs);
     this.cpuMs += treeCpuMs(this.server.pid) - cpu0;
-    this.storeOps += sum(await this.server.storeOps()) - ops0;
+    const after = await this.server.storeOps();
+    this.storeOps += sum(after) - sum(before);
+    for (const [name, n] of Object.entries(after)) this.opsByName[name] = (this.opsByName[name] ?? 0) + n - (before[name] ?? 0);
     this.requests += this.target.requests - req0;
     this.done += r.done;
     this.wallMs += r.ms;
@@ -60,4 +64,9 @@ export class Tally {
   get cpuPerUnit() { return this.cpuMs / this.done; }
   get opsPerUnit() { return this.storeOps / this.done; }
   get requestsPerUnit() { return this.requests / this.done; }
+  /** e.g. "put 9, get 12, consume 2" per unit. */
+  get opsBreakdown() {
+    return Object.entries(this.opsByName).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1])
+      .map(([name, n]) => `${name} ${(n / this.done).toFixed(1)}`).join(', ');
+  }
 }
