@@ -20,13 +20,14 @@ export async function soak(kind: StoreKind): Promise<void> {
     const warmEnd = performance.now() + 10_000;
     while (performance.now() < warmEnd) await drive(target, 50, CONCURRENCY, 5000);
     const rss = { start: treeRssMb(handoff.pid), middle: NaN, end: NaN };
+    console.log(`after warm-up, rss ${rss.start.toFixed(0)} MiB`);
     const cpu0 = treeCpuMs(handoff.pid);
     const began = performance.now();
     let done = 0;
     while (done < LOGINS) {
       done += (await drive(target, Math.min(CHUNK, LOGINS - done), CONCURRENCY, 600_000)).done;
       if (Number.isNaN(rss.middle) && done >= LOGINS / 2) rss.middle = treeRssMb(handoff.pid);
-      if (done % 10_000 === 0) console.log(`${done} logins, rss ${treeRssMb(handoff.pid).toFixed(0)} MiB`);
+      if (done % 5_000 === 0) console.log(`${done} logins, rss ${treeRssMb(handoff.pid).toFixed(0)} MiB`);
     }
     rss.end = treeRssMb(handoff.pid);
     const seconds = (performance.now() - began) / 1000;
