@@ -1,7 +1,8 @@
 /**
  * A Store that counts its calls, for `npm run bench`: with
  * HANDOFF_STORE_OPS_FILE set, the standalone server wraps its store in this,
- * and SIGUSR2 writes the counts so far (by operation) to that file as JSON.
+ * and SIGUSR2 writes the counts so far (by operation and collection, e.g.
+ * `get oidc_Client`) to that file as JSON.
  * `<file>.pid` names the process to signal (a launcher may sit above it).
  * Counting on the server side is exact whatever the client does; it is off
  * (no wrapper at all) unless the variable is set.
@@ -18,7 +19,8 @@ export function countingStore(store: Store, file: string): Store {
       const value = Reflect.get(target, name, receiver);
       if (typeof value !== 'function' || typeof name !== 'string') return value;
       return (...args: unknown[]) => {
-        counts[name] = (counts[name] ?? 0) + 1;
+        const key = typeof args[0] === 'string' ? `${name} ${args[0]}` : name;
+        counts[key] = (counts[key] ?? 0) + 1;
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },

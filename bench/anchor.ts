@@ -42,7 +42,7 @@ class MapAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number) {
-    count('upsert');
+    count(`upsert ${this.model}`);
     this.#items.set(id, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity });
     if (payload.uid) byUid.set(payload.uid, id);
     if (payload.grantId) {
@@ -63,25 +63,25 @@ class MapAdapter implements Adapter {
     return entry.payload;
   }
 
-  async find(id: string) { count('find'); return this.#live(id); }
-  async findByUid(uid: string) { count('findByUid'); return this.#live(byUid.get(uid)); }
-  async findByUserCode() { count('findByUserCode'); return undefined; }
+  async find(id: string) { count(`find ${this.model}`); return this.#live(id); }
+  async findByUid(uid: string) { count(`findByUid ${this.model}`); return this.#live(byUid.get(uid)); }
+  async findByUserCode() { count(`findByUserCode ${this.model}`); return undefined; }
 
   async consume(id: string) {
-    count('consume');
+    count(`consume ${this.model}`);
     const payload = this.#live(id);
     if (payload) payload.consumed = Math.floor(Date.now() / 1000);
   }
 
   async destroy(id: string) {
-    count('destroy');
+    count(`destroy ${this.model}`);
     const payload = this.#items.get(id)?.payload;
     if (payload?.uid && byUid.get(payload.uid) === id) byUid.delete(payload.uid);
     this.#items.delete(id);
   }
 
   async revokeByGrantId(grantId: string) {
-    count('revokeByGrantId');
+    count(`revokeByGrantId ${this.model}`);
     for (const key of byGrant.get(grantId) ?? []) {
       const at = key.indexOf(':');
       models.get(key.slice(0, at))?.delete(key.slice(at + 1));

@@ -76,7 +76,8 @@ async function compare(): Promise<void> {
     row('A two-step login', a, rssA);
     row('B anchor login', b, rssB);
     row('C client_credentials', c, NaN);
-    console.log(`store ops per unit: A ${a.opsBreakdown}; B ${b.opsBreakdown}; C ${c.opsBreakdown}`);
+    console.log(`store ops per unit, A: ${a.opsBreakdown}`);
+    console.log(`B: ${b.opsBreakdown}; C: ${c.opsBreakdown}`);
     console.log('key request: A = GET /preauth/<code> (the redemption); B = GET /auth/<uid> (the request that issues the code)');
     if (store.pid) console.log(`wire test server (MongoDB stand-in) cpu: ${f(dbCpuMs / (a.done + c.done))} ms per A or C unit (not included above)`);
     console.log(`bench: store=${kind} twostep_per_s=${f(a.perSecond, 0)} anchor_per_s=${f(b.perSecond, 0)} cpu_ms_per_login=${f(a.cpuPerUnit)} `
