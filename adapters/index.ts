@@ -1,16 +1,20 @@
 import { join } from 'node:path';
+import { countingStore } from './count-ops.js';
 import { secureDataDir } from './file-modes.js';
-import { createMongoStore } from './mongodb.js';
 import { createSqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
 
 export { INDEX_FIELDS, type IndexField, type Store, type StoredRecord } from './store.js';
 
-/** MongoDB when a URI is configured, else a SQLite file in the data directory. */
+/**
+ * MongoDB when a URI is configured, else a SQLite file in the data directory.
+ * The MongoDB module (and with it the driver) is loaded only when used, so a
+ * process on the embedded store never pays for it.
+ */
 export async function openStore(opts: { mongodbUri?: string; dataDir: string }): Promise<Store> {
   if (!opts.mongodbUri) secureDataDir(opts.dataDir);
   const store = opts.mongodbUri
-    ? await createMongoStore({ uri: opts.mongodbUri })
+    ? await (await import('./mongodb.js')).createMongoStore({ uri: opts.mongodbUri })
     : createSqliteStore({ file: join(opts.dataDir, 'handoff.sqlite') });
   try {
     await store.init();
@@ -18,5 +22,7 @@ export async function openStore(opts: { mongodbUri?: string; dataDir: string }):
     await store.close();
     throw err;
   }
-  return store;
+  // Benchmark only: counts store operations (see count-ops.ts).
+  const opsFile = process.env.HANDOFF_STORE_OPS_FILE;
+  return opsFile ? countingStore(store, opsFile) : store;
 }

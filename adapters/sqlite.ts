@@ -78,11 +78,11 @@ function forField<S>(stmts: Record<IndexField, S>, field: IndexField): S {
 const OUTAGE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY|CANTOPEN|PROTOCOL|NOMEM)/;
 const isOutage = (err: unknown) => err instanceof Database.SqliteError && OUTAGE.test(err.code);
 
-export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number }): Store {
+export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpointIntervalMs?: number }): Store {
   return mapOutages(openSqliteStore(opts), isOutage);
 }
 
-function openSqliteStore(opts: { file: string; sweepIntervalMs?: number }): Store {
+function openSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpointIntervalMs?: number }): Store {
   const onDisk = opts.file !== ':memory:' && opts.file !== '';
   if (onDisk) {
     mkdirSync(dirname(opts.file), { recursive: true, mode: 0o700 });
@@ -93,6 +93,10 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number }): Stor
   if (onDisk) tightenSqliteFiles(opts.file);
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  // No automatic checkpoint inside a commit (i.e. inside some request): a
+  // timer checkpoints instead, PASSIVE so it never waits for a reader.
+  db.pragma('wal_autocheckpoint = 0');
+  let checkpointTimer: NodeJS.Timeout | undefined;
 
   let stmts: ReturnType<typeof prepare> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -160,6 +164,14 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number }): Stor
         }
       }, opts.sweepIntervalMs ?? 60_000);
       timer.unref();
+      checkpointTimer = setInterval(() => {
+        try {
+          db.pragma('wal_checkpoint(PASSIVE)');
+        } catch {
+          // retried at the next tick; until then the WAL just grows
+        }
+      }, opts.checkpointIntervalMs ?? 1000);
+      checkpointTimer.unref();
     },
     async get<T>(collection: string, id: string) {
       const row = s().get.get({ collection, id, now: Date.now() }) as Row | undefined;
@@ -203,6 +215,7 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number }): Stor
     },
     async close() {
       clearInterval(timer);
+      clearInterval(checkpointTimer);
       if (!db.open) return;
       try {
         // Advisory statistics only; another connection holding the lock must

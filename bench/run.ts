@@ -1,107 +1,97 @@
 /**
- * `npm run bench`: whole two-step logins per second on each store, and what a
- * large payload costs relative to a small one. Figures are only comparable
- * within one run on one machine, so the summary prints ratios.
+ * `npm run bench`: what a complete two-step login costs the server, against
+ * a fixed anchor (plain oidc-provider, bench/anchor.ts) and a yardstick
+ * (client_credentials grants), on the same machine in one run with the
+ * rounds interleaved, so machine drift and load from elsewhere hit all three
+ * alike. Server CPU comes from /proc, store operations are counted inside the
+ * servers. It is a benchmark, never a test: it asserts nothing about speed.
  *
- * A login here is: step 1 (hmac-form, natively), step 2 in a fresh browser,
- * the code exchange, and GET /handoff.
+ *   npm run bench [-- --store sqlite|mongodb] [--scale | --soak | --profile | --password-timing]
+ *
+ * Env knobs: BENCH_ROUNDS (6), BENCH_LOGINS per round (150), BENCH_CC per
+ * round (300), BENCH_WARMUP_S (10), BENCH_CONCURRENCY (8).
  */
-import * as client from 'openid-client';
-import { Browser } from '../test/support/browser.js';
-import { closeMongo, startServer, type StoreKind, type TestServer } from '../test/support/server.js';
-import {
-  createAccount, exchange, grantRequest, hmacBody, nativeRequest, passwordPayload, readHandoff, registerClient, relyingParty, type RegisteredClient,
-} from '../test/support/preauth.js';
+import { parseArgs } from 'node:util';
+import { anchorTarget, clientCredentialsTarget, twoStepTarget } from './flows.js';
+import { drive, percentile, Tally } from './load.js';
+import { startAnchor, startHandoff, startStore, type StoreKind } from './processes.js';
+import { peakRssMb, treeCpuMs, treePeakRssMb } from './proc.js';
 
-const LOGINS = Number(process.env.BENCH_LOGINS ?? 200);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const LARGE = 512 * 1024;
+const { values: opts } = parseArgs({
+  options: {
+    store: { type: 'string', default: 'sqlite' },
+    scale: { type: 'boolean', default: false },
+    soak: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    'password-timing': { type: 'boolean', default: false },
+  },
+});
+const kind = opts.store as StoreKind;
+if (kind !== 'sqlite' && kind !== 'mongodb') throw new Error('--store must be sqlite or mongodb');
 
-async function login(server: TestServer, rp: RegisteredClient, config: client.Configuration, extra: Record<string, string> = {}) {
-  const step1 = await nativeRequest(server, 'hmac-form', hmacBody(rp, { sub: 'bench-user', ...extra }), 'application/x-www-form-urlencoded');
-  if (step1.status !== 200) throw new Error(`step 1: ${step1.status} ${step1.text}`);
-  const landing = await new Browser(server.issuer).open(new URLSearchParams(step1.text).get('preauth_url')!);
-  if (!landing.external) throw new Error(`step 2 ended at ${landing.url} (${landing.status})`);
-  const tokens = await exchange(config, landing.url.href, {});
-  const handoff = await readHandoff(server, tokens.access_token);
-  if (handoff.status !== 200) throw new Error(`/handoff: ${handoff.status}`);
-}
+const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+export const CONCURRENCY = num('BENCH_CONCURRENCY', 8);
+const ROUNDS = num('BENCH_ROUNDS', 6);
+const LOGINS = num('BENCH_LOGINS', 150);
+const GRANTS = num('BENCH_CC', 300);
+const WARMUP_MS = num('BENCH_WARMUP_S', 10) * 1000;
+const ROUND_MAX_MS = 20_000;
 
-async function timed(count: number, concurrency: number, one: () => Promise<void>): Promise<number> {
-  let next = 0;
-  const started = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      next += 1;
-      await one();
-    }
-  }));
-  return Number(process.hrtime.bigint() - started) / 1e6;
-}
+const f = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'nan');
 
-const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
-
-async function benchStore(kind: StoreKind) {
-  const server = await startServer({ kind });
+async function compare(): Promise<void> {
+  const store = await startStore(kind);
+  const handoff = await startHandoff({ mongodbUri: store.mongodbUri });
+  const anchor = await startAnchor();
   try {
-    const rp = await registerClient(server, { preauth_providers: ['hmac-form'] });
-    const config = await relyingParty(server, rp);
-    await timed(20, 4, () => login(server, rp, config)); // warm-up
-    const sequentialMs = await timed(LOGINS / 2, 1, () => login(server, rp, config));
-    const parallelMs = await timed(LOGINS, CONCURRENCY, () => login(server, rp, config));
-    const blob = 'x'.repeat(LARGE);
-    const smallMs = await timed(40, 1, () => login(server, rp, config, { blob: 'x' }));
-    const largeMs = await timed(40, 1, () => login(server, rp, config, { blob }));
-    const rss = process.memoryUsage().rss;
-    return {
-      kind,
-      perLoginMs: sequentialMs / (LOGINS / 2),
-      loginsPerSecond: LOGINS / (parallelMs / 1000),
-      largeOverSmall: largeMs / smallMs,
-      rss,
-    };
+    const a = new Tally(await twoStepTarget(handoff.issuer), handoff, CONCURRENCY);
+    const b = new Tally(await anchorTarget(anchor.issuer), anchor, CONCURRENCY);
+    const c = new Tally(await clientCredentialsTarget(handoff.issuer), handoff, CONCURRENCY);
+
+    const warmEnd = performance.now() + WARMUP_MS;
+    while (performance.now() < warmEnd) {
+      await drive(a.target, 40, CONCURRENCY, 5000);
+      await drive(b.target, 40, CONCURRENCY, 5000);
+      await drive(c.target, 80, CONCURRENCY, 5000);
+    }
+    const dbCpu0 = store.pid ? treeCpuMs(store.pid) : 0;
+
+    // Rotating the order each round, so no target always follows the same one.
+    const order = [a, b, c];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of order) await t.round(t === c ? GRANTS : LOGINS, ROUND_MAX_MS);
+      order.push(order.shift()!);
+    }
+    const dbCpuMs = store.pid ? treeCpuMs(store.pid) - dbCpu0 : NaN;
+
+    const rssA = treePeakRssMb(handoff.pid);
+    // The anchor's own process only: tsx's esbuild helper beside it is a loader artefact.
+    const rssB = peakRssMb(anchor.pid);
+    const row = (label: string, t: Tally, rss: number) => console.log(
+      `${label.padEnd(20)} ${String(t.done).padStart(6)}  ${f(t.perSecond, 1).padStart(8)}/s  cpu ${f(t.cpuPerUnit).padStart(6)} ms  `
+      + `key p50 ${f(percentile(t.keyMs, 50)).padStart(6)} ms  p99 ${f(percentile(t.keyMs, 99)).padStart(6)} ms  `
+      + `store ops ${f(t.opsPerUnit, 1).padStart(5)}  http ${f(t.requestsPerUnit, 1).padStart(4)}  peak rss ${Number.isFinite(rss) ? f(rss, 0) : '-'} MiB`,
+    );
+    console.log(`store ${kind}, concurrency ${CONCURRENCY}, ${ROUNDS} interleaved rounds after ${WARMUP_MS / 1000} s warm-up; cpu = server process tree per unit`);
+    row('A two-step login', a, rssA);
+    row('B anchor login', b, rssB);
+    row('C client_credentials', c, NaN);
+    console.log(`store ops per unit, A: ${a.opsBreakdown}`);
+    console.log(`B: ${b.opsBreakdown}; C: ${c.opsBreakdown}`);
+    console.log('key request: A = GET /preauth/<code> (the redemption); B = GET /auth/<uid> (the request that issues the code)');
+    if (store.pid) console.log(`wire test server (MongoDB stand-in) cpu: ${f(dbCpuMs / (a.done + c.done))} ms per A or C unit (not included above)`);
+    console.log(`bench: store=${kind} twostep_per_s=${f(a.perSecond, 0)} anchor_per_s=${f(b.perSecond, 0)} cpu_ms_per_login=${f(a.cpuPerUnit)} `
+      + `anchor_cpu_ms=${f(b.cpuPerUnit)} cpu_ratio_anchor=${f(a.cpuPerUnit / b.cpuPerUnit)} cpu_ratio_cc=${f(a.cpuPerUnit / c.cpuPerUnit)} `
+      + `store_ops=${f(a.opsPerUnit, 0)} http_requests=${f(a.requestsPerUnit, 0)} redeem_p99_ms=${f(percentile(a.keyMs, 99))} rss_mb=${f(rssA, 0)}`);
   } finally {
-    await server.close();
+    await anchor.stop();
+    await handoff.stop();
+    await store.stop();
   }
 }
 
-/**
- * The password provider must not tell an unknown user from a wrong password
- * by its timing: both pay one scrypt. Reported as a ratio of mean latencies.
- */
-async function passwordTiming() {
-  const server = await startServer({ kind: 'sqlite' });
-  try {
-    const rp = await registerClient(server, { preauth_providers: ['password'] });
-    await createAccount(server, 'timing', 'timing-password');
-    const attempt = (username: string) => async () => {
-      const res = await grantRequest(server, rp, { provider: 'password', payload: passwordPayload(username, 'wrong-password') });
-      if (res.body.error !== 'invalid_grant') throw new Error(`expected invalid_grant, got ${JSON.stringify(res.body)}`);
-    };
-    await timed(10, 1, attempt('timing'));
-    // Interleaved rounds, so drift on a noisy machine hits both sides alike.
-    let wrong = 0;
-    let unknown = 0;
-    for (let round = 0; round < 10; round++) {
-      wrong += await timed(5, 1, attempt('timing'));
-      unknown += await timed(5, 1, attempt('nobody'));
-    }
-    return { wrongMs: wrong / 50, unknownMs: unknown / 50 };
-  } finally {
-    await server.close();
-  }
-}
-
-const timing = await passwordTiming();
-console.log(`password  wrong password ${timing.wrongMs.toFixed(1)} ms, unknown user ${timing.unknownMs.toFixed(1)} ms: ratio ${(timing.unknownMs / timing.wrongMs).toFixed(2)}`);
-
-const results = [];
-for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
-  const r = await benchStore(kind);
-  results.push(r);
-  console.log(`${kind.padEnd(8)} ${r.perLoginMs.toFixed(1)} ms/login sequential, ${r.loginsPerSecond.toFixed(0)} logins/s at concurrency ${CONCURRENCY}, `
-    + `${(LARGE / 1024).toFixed(0)} KiB payload login = ${r.largeOverSmall.toFixed(2)}x a small one, RSS ${mib(r.rss)} MiB`);
-}
-await closeMongo();
-const [sqlite, mongodb] = results;
-console.log(`ratio mongodb-wire/sqlite throughput: ${(mongodb.loginsPerSecond / sqlite.loginsPerSecond).toFixed(2)}`);
+if (opts.scale) await (await import('./scale.js')).scale(kind);
+else if (opts.soak) await (await import('./soak.js')).soak(kind);
+else if (opts.profile) await (await import('./profile.js')).profile(kind);
+else if (opts['password-timing']) await (await import('./password-timing.js')).passwordTiming();
+else await compare();
