@@ -111,7 +111,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   // The pending gauge counts through `handoffs`, which needs the events and
   // the limits first: the gauge reads it lazily, at scrape time.
   let handoffs: Handoffs | undefined;
-  const events = createEvents(log, { pendingHandoffs: () => pendingHandoffs(handoffs!, log)() });
+  const events = createEvents(log, { pendingHandoffs: () => pendingHandoffs(handoffs!, log)(), providerIds: registry.ids() });
   const limits = createLimits({ store, events }, options.limits);
   handoffs = new Handoffs(limits.countRedemptions(store), { events });
   const keys = await loadKeys(store);

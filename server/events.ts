@@ -45,6 +45,12 @@ export interface Events {
 export interface EventsOptions {
   /** Counts unredeemed handoffs for the `handoff_pending_handoffs` gauge, read at scrape time. */
   pendingHandoffs?: () => Promise<number>;
+  /**
+   * The registered provider ids. A refused request may name any provider, and
+   * a label per made-up name would grow the metrics without bound: names not
+   * listed here are counted as `unknown` (the log line keeps what was sent).
+   */
+  providerIds?: readonly string[];
 }
 
 export function createEvents(log: Logger, options: EventsOptions = {}): Events {
@@ -77,16 +83,19 @@ export function createEvents(log: Logger, options: EventsOptions = {}): Events {
     },
   });
 
+  const known = new Set(options.providerIds ?? []);
+  const providerLabel = (provider: string | undefined) => (provider !== undefined && known.has(provider) ? provider : 'unknown');
+
   return {
     registry,
     emit(event, fields = {}) {
       log.info({ event, ...fields }, event);
       switch (event) {
         case 'handoff.created':
-          preauthRequests.inc({ provider: fields.provider ?? 'unknown', outcome: 'ok' });
+          preauthRequests.inc({ provider: providerLabel(fields.provider), outcome: 'ok' });
           break;
         case 'preauth.refused':
-          preauthRequests.inc({ provider: fields.provider ?? 'unknown', outcome: fields.error ?? 'error' });
+          preauthRequests.inc({ provider: providerLabel(fields.provider), outcome: fields.error ?? 'error' });
           break;
         case 'handoff.redeemed':
           redemptions.inc({ outcome: 'ok' });

@@ -172,6 +172,7 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
 
       const afterStep1 = (await scrape(server, server.adminToken)).text;
       assert.equal(sample(afterStep1, 'handoff_preauth_requests_total{provider="password",outcome="ok"}'), 1);
+      assert.equal(sample(afterStep1, 'handoff_preauth_requests_total{provider="password",outcome="invalid_grant"}'), 1);
       assert.equal(sample(afterStep1, 'handoff_pending_handoffs'), 1);
 
       const landing = await new Browser(server.issuer).open(ok.body.preauth_url);
@@ -181,6 +182,25 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       const afterRedeem = (await scrape(server, server.adminToken)).text;
       assert.equal(sample(afterRedeem, 'handoff_pending_handoffs'), 0);
       assert.equal(sample(afterRedeem, 'handoff_preauth_requests_total{provider="password",outcome="ok"}'), 1);
+      assert.equal(sample(afterRedeem, 'handoff_redemptions_total{outcome="ok"}'), 1);
+
+      const replay = await fetch(ok.body.preauth_url, { redirect: 'manual', headers: { accept: 'application/json' } });
+      assert.equal(replay.status, 400);
+      const afterReplay = (await scrape(server, server.adminToken)).text;
+      assert.equal(sample(afterReplay, 'handoff_redemptions_total{outcome="used"}'), 1);
+      assert.match(afterReplay, /^handoff_redemption_duration_seconds_count \d+$/m);
+    });
+
+    it('a provider name nobody registered is counted as unknown, so labels stay bounded', async () => {
+      const made = `made-up-${Date.now()}`;
+      const res = await fetch(`${server.issuer}/providers/${made}/preauth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(res.status, 404);
+      const rp = await registerClient(server);
+      const unknown = await grantRequest(server, rp, { provider: made, payload: '{}' });
+      assert.equal(unknown.status, 400);
+      const text = (await scrape(server, server.adminToken)).text;
+      assert.equal(text.includes(made), false, 'the made-up name is no label');
+      assert.ok((sample(text, 'handoff_preauth_requests_total{provider="unknown",outcome="unauthorized_client"}') ?? 0) >= 1);
     });
   });
 }
