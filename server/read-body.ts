@@ -3,7 +3,7 @@
  * the bytes on the wire, so a JWS's base64 growth counts too.
  */
 import type { Context } from 'koa';
-import { invalidRequest, payloadTooLarge } from './errors.js';
+import { HttpError, invalidRequest, payloadTooLarge } from './errors.js';
 
 /**
  * An oversized body is refused as soon as its Content-Length, or the bytes
@@ -60,4 +60,17 @@ export async function readBody(ctx: Context, limit: number): Promise<Buffer> {
 /** The media type without parameters, lower-cased; '' when absent. */
 export function mediaType(ctx: Context): string {
   return (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
+}
+
+/** A small `application/x-www-form-urlencoded` body (a page's form), strictly UTF-8. */
+export async function readForm(ctx: Context, limit: number): Promise<URLSearchParams> {
+  if (mediaType(ctx) !== 'application/x-www-form-urlencoded') {
+    throw new HttpError(415, 'invalid_request', 'the form must be sent as application/x-www-form-urlencoded');
+  }
+  const body = await readBody(ctx, limit);
+  try {
+    return new URLSearchParams(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    throw invalidRequest('the form is not valid UTF-8');
+  }
 }

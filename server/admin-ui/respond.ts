@@ -5,8 +5,7 @@
  * Changes are also refused when the browser says they come from elsewhere.
  */
 import type { Context } from 'koa';
-import { HttpError } from '../errors.js';
-import { mediaType, readBody } from '../read-body.js';
+import { readForm as readFormBody } from '../read-body.js';
 import { ADMIN_BODY_LIMIT } from '../admin/read-json.js';
 
 export const ADMIN_CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -47,14 +46,6 @@ export function fromElsewhere(ctx: Context, issuerOrigin: string): boolean {
 }
 
 /** A form post: urlencoded only, with the admin API's body limit (a JWKS fits). */
-export async function readForm(ctx: Context): Promise<URLSearchParams> {
-  if (mediaType(ctx) !== 'application/x-www-form-urlencoded') {
-    throw new HttpError(415, 'invalid_request', 'the form must be sent as application/x-www-form-urlencoded');
-  }
-  const body = await readBody(ctx, ADMIN_BODY_LIMIT);
-  try {
-    return new URLSearchParams(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    throw new HttpError(400, 'invalid_request', 'the form is not valid UTF-8');
-  }
+export function readForm(ctx: Context): Promise<URLSearchParams> {
+  return readFormBody(ctx, ADMIN_BODY_LIMIT);
 }
