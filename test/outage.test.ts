@@ -74,6 +74,13 @@ describe('MongoDB stops answering, then comes back', () => {
       method: 'POST', body: passwordPayload('olga', 'olga-password'), signal: answered(),
       headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${rp.client_id}:${rp.client_secret}`).toString('base64')}` },
     }), 'step 1 (native)');
+    const hmac = await fetch(`${issuer}/providers/hmac-form/preauth`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, signal: answered(),
+      body: new URLSearchParams({ client_id: rp.client_id, sub: 'u', ts: String(Math.floor(Date.now() / 1000)), nonce: 'n-0123456789', sig: '0'.repeat(64) }),
+    });
+    assert.equal(hmac.status, 503, 'step 1 (hmac-form)');
+    assert.match(hmac.headers.get('content-type') ?? '', /^application\/x-www-form-urlencoded/, 'hmac-form answers errors in its own format');
+    assert.equal(new URLSearchParams(await hmac.text()).get('error'), 'temporarily_unavailable');
     await assert503(await fetch(before.body.preauth_url, { headers: { accept: 'application/json' }, redirect: 'manual', signal: answered() }), 'redemption');
     await assert503(await fetch(`${issuer}/token`, form({ grant_type: 'client_credentials' })), 'token endpoint (client lookup)');
     await assert503(await fetch(`${issuer}/admin/clients`, { headers: { authorization: `Bearer ${adminToken}` }, signal: answered() }), 'admin API');

@@ -8,7 +8,8 @@ import type { Provider as OidcProvider } from 'oidc-provider';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Provider } from '../../providers/define.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
-import { HttpError, invalidClient, invalidRequest, notFound } from '../errors.js';
+import { StoreUnavailableError } from '../../adapters/store.js';
+import { HttpError, invalidClient, invalidRequest, notFound, temporarilyUnavailable } from '../errors.js';
 import { AUTH_PARAM_NAMES, type RawAuthParams } from './auth-params.js';
 import { runPreauth, type PipelineDeps } from './pipeline.js';
 import { mediaType, readBody } from '../read-body.js';
@@ -62,7 +63,9 @@ export function nativePreauthRoute(registry: ProviderRegistry, oidc: OidcProvide
       const answer = provider.native.respond(await handle(ctx, provider, oidc, deps));
       ctx.type = answer.type;
       ctx.body = answer.body;
-    } catch (err) {
+    } catch (caught) {
+      // A store outage is answered in the provider's own error format too.
+      const err = caught instanceof StoreUnavailableError ? temporarilyUnavailable() : caught;
       if (err instanceof HttpError) {
         deps.events.emit('preauth.refused', { client_id: ctx.state.preauthClientId, provider: provider?.id, error: err.error });
       }
