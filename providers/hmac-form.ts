@@ -53,7 +53,8 @@ export const hmacForm = defineProvider<HmacFields>({
       sub: { type: 'string', minLength: 1, maxLength: 255 },
       // Bounded so Number() stays exact.
       ts: { type: 'string', pattern: '^[0-9]{1,15}$' },
-      nonce: { type: 'string', minLength: 8, maxLength: 255 },
+      // Any non-empty value (contract §5 sets no minimum); single use per client.
+      nonce: { type: 'string', minLength: 1, maxLength: 255 },
       sig: { type: 'string', pattern: '^[0-9a-f]{64}$' },
     },
     additionalProperties: { type: 'string' },
@@ -73,9 +74,14 @@ export const hmacForm = defineProvider<HmacFields>({
     identify: (_req, fields) => (typeof fields.client_id === 'string' && fields.client_id
       ? { clientId: fields.client_id } : undefined),
     respond: (result) => form({ preauth_url: result.preauth_url, expires_in: String(result.expires_in) }),
+    // A form has no room for the `details` array, so its entries join the description.
     respondError: (error) => form({
       error: error.error,
-      ...(error.error_description ? { error_description: error.error_description } : {}),
+      ...(error.error_description ? {
+        error_description: error.details?.length
+          ? `${error.error_description}: ${error.details.map((d) => `${d.field} ${d.message}`).join('; ')}`
+          : error.error_description,
+      } : {}),
     }),
   },
   async authenticate(fields, ctx) {
