@@ -5,7 +5,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { nativeRequest, registerClient } from './support/preauth.js';
+import { createAccount, grantRequest, nativeRequest, passwordPayload, registerClient } from './support/preauth.js';
 import { closeMongo, startServer, type StoreKind } from './support/server.js';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -45,3 +45,35 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
     });
   });
 }
+
+describe('contract sweep: metrics', () => {
+  it('handoff_preauth_requests_total labels only registered provider ids, whatever the caller names', async () => {
+    const server = await startServer();
+    try {
+      const rp = await registerClient(server);
+      await createAccount(server, 'mia', 'pw-mia');
+      const made = await grantRequest(server, rp, { provider: 'made-up-name', payload: 'x' });
+      assert.equal(made.status, 400);
+      assert.equal(made.body.error, 'unauthorized_client');
+      const te = { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token_type: 'urn:handoff:provider:password' };
+      const ok = await grantRequest(server, rp, { ...te, subject_token: passwordPayload('mia', 'pw-mia') });
+      assert.equal(ok.status, 200);
+      const bad = await grantRequest(server, rp, { ...te, subject_token: passwordPayload('mia', 'wrong') });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.error, 'invalid_grant');
+      const other = await grantRequest(server, rp, { ...te, subject_token_type: 'urn:x:some-other-type', subject_token: 'x' });
+      assert.equal(other.status, 400);
+      assert.equal(other.body.error, 'invalid_request');
+
+      const res = await fetch(`${server.issuer}/metrics`, { headers: { authorization: `Bearer ${server.adminToken}` } });
+      assert.equal(res.status, 200);
+      const lines = (await res.text()).split('\n').filter((l) => l.startsWith('handoff_preauth_requests_total{'));
+      const providers = new Set(lines.map((l) => /provider="([^"]*)"/.exec(l)?.[1]));
+      assert.deepEqual([...providers].sort(), ['password', 'unknown']);
+      assert.ok(lines.some((l) => l.includes('provider="password"') && l.includes('outcome="ok"')));
+      assert.ok(lines.some((l) => l.includes('provider="password"') && l.includes('outcome="invalid_grant"')));
+    } finally {
+      await server.close();
+    }
+  });
+});
