@@ -5,6 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { defineProvider, HttpError, invalidGrant } from './define.js';
+import { standardClaims } from './standard-claims.js';
 
 const invalidClient = () => new HttpError(401, 'invalid_client', 'client authentication failed');
 
@@ -98,6 +99,7 @@ export const hmacForm = defineProvider<HmacFields>({
     // Remembered well past the last moment this ts is still inside the window.
     if (!(await ctx.markUsed('nonce', fields.nonce, ts + WINDOW + MARKER_MARGIN))) throw invalidGrant('nonce was already used');
     const { sig: _sig, ...payload } = fields;
-    return { sub: fields.sub, claims: {}, amr: ['pop'], payload };
+    // Fields named like standard string claims (email, name, …) become OpenID claims.
+    return { sub: fields.sub, claims: standardClaims(payload), amr: ['pop'], payload };
   },
 });
