@@ -20,6 +20,30 @@ after(closeMongo);
 
 for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
   describe(`contract sweep (${kind})`, () => {
+    it('client metadata missing a required field or with a non-URI is a validation failure: invalid_request with details, nothing stored', async () => {
+      const server = await startServer({ kind });
+      try {
+        for (const [clientId, body, field] of [
+          ['no-redirects', {}, 'redirect_uris'],
+          ['bad-redirect', { redirect_uris: ['not a uri'] }, 'redirect_uris'],
+          ['no-keys', { redirect_uris: ['https://rp.example/cb'], token_endpoint_auth_method: 'private_key_jwt' }, 'jwks'],
+        ] as const) {
+          const res = await server.admin('POST', '/admin/clients', { client_id: clientId, ...body });
+          assert.equal(res.status, 400, clientId);
+          assert.equal(res.body.error, 'invalid_request', clientId);
+          assert.equal(typeof res.body.error_description, 'string');
+          assert.deepEqual(res.body.details.map((d: { field: string }) => d.field), [field], clientId);
+          assert.equal((await server.admin('GET', `/admin/clients/${clientId}`)).status, 404);
+        }
+        // Well-formed but not honoured stays invalid_client_metadata.
+        const unhonoured = await server.admin('POST', '/admin/clients', { redirect_uris: ['https://rp.example/cb'], response_types: ['token'] });
+        assert.equal(unhonoured.status, 400);
+        assert.equal(unhonoured.body.error, 'invalid_client_metadata');
+      } finally {
+        await server.close();
+      }
+    });
+
     it('hmac-form accepts any non-empty nonce, once; a schema failure names the field in the form answer', async () => {
       const server = await startServer({ kind });
       try {
