@@ -20,6 +20,30 @@ after(closeMongo);
 
 for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
   describe(`contract sweep (${kind})`, () => {
+    it('an admin body with invalid UTF-8 gets 400 invalid_request and stores nothing', async () => {
+      const server = await startServer({ kind });
+      try {
+        const post = (path: string, json: string) => fetch(`${server.issuer}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+          // \xff\xfe are never valid UTF-8; a lenient decoder would store U+FFFD instead.
+          body: Buffer.concat([Buffer.from(json.split('@')[0]!), Buffer.from([0xff, 0xfe]), Buffer.from(json.split('@')[1]!)]),
+        });
+        const client = await post('/admin/clients', '{"client_id":"utf8-client","redirect_uris":["https://rp.example/cb"],"client_name":"@"}');
+        assert.equal(client.status, 400);
+        assert.equal((await client.json() as { error: string }).error, 'invalid_request');
+        assert.equal((await server.admin('GET', '/admin/clients/utf8-client')).status, 404);
+        const account = await post('/admin/accounts', '{"username":"@","password":"pw-utf8"}');
+        assert.equal(account.status, 400);
+        assert.equal((await account.json() as { error: string }).error, 'invalid_request');
+        // Nothing was stored under the replacement characters a lenient decoder makes of those bytes.
+        const same = await server.admin('POST', '/admin/accounts', { username: '\ufffd\ufffd', password: 'pw-utf8' });
+        assert.equal(same.status, 201);
+      } finally {
+        await server.close();
+      }
+    });
+
     it('client metadata missing a required field or with a non-URI is a validation failure: invalid_request with details, nothing stored', async () => {
       const server = await startServer({ kind });
       try {
