@@ -125,3 +125,39 @@ describe('contract sweep: metrics', () => {
     }
   });
 });
+
+describe('contract sweep: invalid UTF-8 in parameters', () => {
+  it('percent-escaped or raw invalid UTF-8 in step 1 and /auth parameters gets 400 invalid_request; valid non-ASCII passes', async () => {
+    const server = await startServer();
+    try {
+      const rp = await registerClient(server);
+      await createAccount(server, 'uma', 'pw-uma');
+      const auth = `Basic ${Buffer.from(`${rp.client_id}:${rp.client_secret}`).toString('base64')}`;
+      const grant = (body: string | Buffer) => fetch(`${server.issuer}/token`, {
+        method: 'POST', headers: { authorization: auth, 'content-type': FORM }, body,
+      });
+      const base = `grant_type=urn%3Ahandoff%3Agrant-type%3Apreauth&provider=password&payload=${encodeURIComponent(passwordPayload('uma', 'pw-uma'))}`;
+      for (const body of [`${base}&state=%FF%FE`, Buffer.concat([Buffer.from(`${base}&state=`), Buffer.from([0xff])])]) {
+        const res = await grant(body);
+        assert.equal(res.status, 400);
+        assert.equal((await res.json() as { error: string }).error, 'invalid_request');
+      }
+      const ok = await grant(`${base}&state=${encodeURIComponent('café ✓')}`);
+      assert.equal(ok.status, 200);
+
+      const native = await nativeRequest(server, 'password', passwordPayload('uma', 'pw-uma'), 'application/json', { auth });
+      assert.equal(native.status, 200, native.text);
+      const nativeBad = await fetch(`${server.issuer}/providers/password/preauth?state=%C3%28`, {
+        method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: passwordPayload('uma', 'pw-uma'),
+      });
+      assert.equal(nativeBad.status, 400);
+      assert.equal((await nativeBad.json() as { error: string }).error, 'invalid_request');
+
+      const authorize = await fetch(`${server.issuer}/auth?client_id=${rp.client_id}&response_type=code&scope=openid&state=%FF`, { redirect: 'manual', headers: { accept: 'application/json' } });
+      assert.equal(authorize.status, 400);
+      assert.equal((await authorize.json() as { error: string }).error, 'invalid_request');
+    } finally {
+      await server.close();
+    }
+  });
+});
