@@ -161,3 +161,22 @@ describe('contract sweep: invalid UTF-8 in parameters', () => {
     }
   });
 });
+
+describe('contract sweep: native 401 challenge', () => {
+  it('the password endpoint answers a failed HTTP Basic client authentication with a Basic challenge, same for an unknown client', async () => {
+    const server = await startServer();
+    try {
+      const rp = await registerClient(server);
+      for (const auth of [`Basic ${Buffer.from(`${rp.client_id}:wrong`).toString('base64')}`, `Basic ${Buffer.from('no-such-client:wrong').toString('base64')}`]) {
+        const res = await fetch(`${server.issuer}/providers/password/preauth`, {
+          method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: passwordPayload('x', 'y'),
+        });
+        assert.equal(res.status, 401);
+        assert.match(res.headers.get('www-authenticate') ?? '', /^Basic /);
+        assert.deepEqual(await res.json(), { error: 'invalid_client', error_description: 'client authentication failed' });
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
