@@ -5,6 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { defineProvider, HttpError, invalidGrant } from './define.js';
+import { standardClaims } from './standard-claims.js';
 
 const invalidClient = () => new HttpError(401, 'invalid_client', 'client authentication failed');
 
@@ -53,7 +54,8 @@ export const hmacForm = defineProvider<HmacFields>({
       sub: { type: 'string', minLength: 1, maxLength: 255 },
       // Bounded so Number() stays exact.
       ts: { type: 'string', pattern: '^[0-9]{1,15}$' },
-      nonce: { type: 'string', minLength: 8, maxLength: 255 },
+      // Any non-empty value (contract §5 sets no minimum); single use per client.
+      nonce: { type: 'string', minLength: 1, maxLength: 255 },
       sig: { type: 'string', pattern: '^[0-9a-f]{64}$' },
     },
     additionalProperties: { type: 'string' },
@@ -73,9 +75,14 @@ export const hmacForm = defineProvider<HmacFields>({
     identify: (_req, fields) => (typeof fields.client_id === 'string' && fields.client_id
       ? { clientId: fields.client_id } : undefined),
     respond: (result) => form({ preauth_url: result.preauth_url, expires_in: String(result.expires_in) }),
+    // A form has no room for the `details` array, so its entries join the description.
     respondError: (error) => form({
       error: error.error,
-      ...(error.error_description ? { error_description: error.error_description } : {}),
+      ...(error.error_description ? {
+        error_description: error.details?.length
+          ? `${error.error_description}: ${error.details.map((d) => `${d.field} ${d.message}`).join('; ')}`
+          : error.error_description,
+      } : {}),
     }),
   },
   async authenticate(fields, ctx) {
@@ -92,6 +99,7 @@ export const hmacForm = defineProvider<HmacFields>({
     // Remembered well past the last moment this ts is still inside the window.
     if (!(await ctx.markUsed('nonce', fields.nonce, ts + WINDOW + MARKER_MARGIN))) throw invalidGrant('nonce was already used');
     const { sig: _sig, ...payload } = fields;
-    return { sub: fields.sub, claims: {}, amr: ['pop'], payload };
+    // Fields named like standard string claims (email, name, …) become OpenID claims.
+    return { sub: fields.sub, claims: standardClaims(payload), amr: ['pop'], payload };
   },
 });

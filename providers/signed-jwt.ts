@@ -6,6 +6,7 @@
  */
 import * as jose from 'jose';
 import { defineProvider, HttpError, invalidGrant, jsonResponse } from './define.js';
+import { standardClaims } from './standard-claims.js';
 
 const invalidClient = () => new HttpError(401, 'invalid_client', 'client authentication failed');
 
@@ -22,8 +23,6 @@ const SECRET_METHODS = ['client_secret_basic', 'client_secret_post', 'client_sec
 const KEY_FAILURES = ['ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JWS_INVALID', 'ERR_JWKS_INVALID', 'ERR_JWK_INVALID'];
 const MAX_LIFETIME = 300;
 const CLOCK_TOLERANCE = 30;
-/** OpenID profile claims a partner may assert for the ID token and userinfo. */
-const PROFILE_CLAIMS = ['name', 'given_name', 'family_name', 'email', 'email_verified', 'preferred_username', 'locale', 'picture'];
 
 function decode(text: string): SignedJwtPayload {
   const jws = text.trim();
@@ -134,14 +133,9 @@ export const signedJwt = defineProvider<SignedJwtPayload>({
     // After the signature check, so a forged JWT cannot burn a jti; kept past exp + tolerance.
     if (!(await ctx.markUsed('jti', verified.jti!, exp + CLOCK_TOLERANCE + 300 /* margin: kept well past acceptance */))) throw invalidGrant('jti was already used');
 
-    const profile: Record<string, unknown> = {};
-    for (const name of PROFILE_CLAIMS) {
-      const value = verified[name];
-      if (name === 'email_verified' ? typeof value === 'boolean' : typeof value === 'string') profile[name] = value;
-    }
     return {
       sub: verified.sub!,
-      claims: profile,
+      claims: standardClaims(verified),
       // RFC 8176 has no "federated assertion" value. The signature proves possession
       // of a client key (hardware or software is unknown), hence `pop`.
       amr: ['pop'],

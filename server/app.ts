@@ -27,6 +27,7 @@ import { oidcConfiguration, SCOPES } from './oidc/configuration.js';
 import { logoutWithoutSession } from './oidc/logout-without-session.js';
 import { applyStandards } from './oidc/standards.js';
 import { challengeEvery401 } from './oidc/www-authenticate.js';
+import { strictQueryUtf8 } from './strict-utf8.js';
 import { opsRouter } from './ops/router.js';
 import { pendingHandoffs } from './ops/pending.js';
 import { nativePreauthRoute } from './preauth/native-route.js';
@@ -165,6 +166,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   app.use(closeOnUnreadBody());
   app.use(pageHeaders());
   app.use(jsonErrors(log));
+  app.use(strictQueryUtf8());
   app.use(limits.redeem);
   app.use(router.routes());
   app.use(opsRouter({ store, events, metricsToken: options.metricsToken, checkAdminToken: admin.check }).routes());

@@ -9,9 +9,10 @@
  * 16 KiB) and step 1's own payload parameters, which the body limit bounds.
  */
 import type { Context, Next } from 'koa';
-import { invalidRequest, writeError, type ErrorDetail } from './errors.js';
+import { HttpError, invalidRequest, writeError, type ErrorDetail } from './errors.js';
 import { errorPage } from './views/layout.js';
 import { mediaType, readBody } from './read-body.js';
+import { strictFormText } from './strict-utf8.js';
 
 export const PARAM_CAP = 2048;
 export const JWT_PARAM_CAP = 16 * 1024;
@@ -51,7 +52,13 @@ export function capAuthorizationParams(bodyLimits: Record<string, number>) {
     if (bodyLimit === undefined) return next();
     const details = overCap(Object.entries(ctx.query));
     if (ctx.method === 'POST' && mediaType(ctx) === 'application/x-www-form-urlencoded') {
-      const body = (await readBody(ctx, bodyLimit)).toString('utf8');
+      let body: string;
+      try {
+        body = strictFormText(await readBody(ctx, bodyLimit));
+      } catch (err) {
+        if (err instanceof HttpError) return writeError(ctx, err);
+        throw err;
+      }
       // oidc-provider uses an upstream-read body when the stream is consumed.
       (ctx.request as unknown as { body: string }).body = body;
       details.push(...overCap(new URLSearchParams(body)));

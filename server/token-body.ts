@@ -7,13 +7,14 @@
 import type { Context, Next } from 'koa';
 import { HttpError, writeError } from './errors.js';
 import { mediaType, readBody } from './read-body.js';
+import { strictFormText } from './strict-utf8.js';
 
 export function tokenBody(paths: string | string[], limit: number) {
   const read = new Set(Array.isArray(paths) ? paths : [paths]);
   return async function readTokenBody(ctx: Context, next: Next): Promise<void> {
     if (ctx.method === 'POST' && read.has(ctx.path) && mediaType(ctx) === 'application/x-www-form-urlencoded') {
       try {
-        (ctx.request as unknown as { body: string }).body = (await readBody(ctx, limit)).toString('utf8');
+        (ctx.request as unknown as { body: string }).body = strictFormText(await readBody(ctx, limit));
       } catch (err) {
         if (err instanceof HttpError) return writeError(ctx, err);
         throw err;

@@ -9,13 +9,18 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { closeMongo, startServer, type StoreKind, type TestServer } from './support/server.js';
 import { Browser } from './support/browser.js';
-import { createAccount, exchange, grantRequest, registerClient, relyingParty, signedJwt, type RegisteredClient } from './support/preauth.js';
+import { createAccount, exchange, grantRequest, hmacBody, registerClient, relyingParty, signedJwt, type RegisteredClient } from './support/preauth.js';
 
 /** signed-jwt through the custom grant, redeemed and exchanged: the ID token claims and userinfo. */
-async function signIn(server: TestServer, rp: RegisteredClient, claims: Record<string, unknown>) {
-  const step1 = await grantRequest(server, rp, { provider: 'signed-jwt', payload: await signedJwt(server, rp, claims), scope: 'openid email profile' });
+async function signIn(server: TestServer, rp: RegisteredClient, claims: Record<string, unknown>, scope = 'openid email profile') {
+  const step1 = await grantRequest(server, rp, { provider: 'signed-jwt', payload: await signedJwt(server, rp, claims), scope });
   assert.equal(step1.status, 200, JSON.stringify(step1.body));
-  const landing = await new Browser(server.issuer).open(step1.body.preauth_url);
+  return redeem(server, rp, step1.body.preauth_url);
+}
+
+/** Opens a pre-auth URL, exchanges the code: the ID token claims and userinfo. */
+async function redeem(server: TestServer, rp: RegisteredClient, preauthUrl: string) {
+  const landing = await new Browser(server.issuer).open(preauthUrl);
   assert.equal(landing.external, true);
   const config = await relyingParty(server, rp);
   const tokens = await exchange(config, landing.url.href, {});
@@ -46,6 +51,39 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       assert.equal(userinfo.name, 'U One');
       assert.equal('email_verified' in userinfo, false);
       assert.equal('email_verified' in idToken, false);
+    });
+
+    it('every standard claim a partner asserts passes (phone, address, profile), but phone_number_verified too is dropped', async () => {
+      const partner = await registerClient(server, { scope: 'openid email profile phone address' });
+      const { userinfo } = await signIn(server, partner, {
+        sub: 'u-2', phone_number: '+1 555 0100', phone_number_verified: true, nickname: 'Two',
+        address: { locality: 'Springfield' }, updated_at: 1700000000, custom: 'payload only',
+      }, 'openid email profile phone address');
+      assert.equal(userinfo.phone_number, '+1 555 0100');
+      assert.equal('phone_number_verified' in userinfo, false);
+      assert.equal(userinfo.nickname, 'Two');
+      assert.deepEqual(userinfo.address, { locality: 'Springfield' });
+      assert.equal(userinfo.updated_at, 1700000000);
+      assert.equal('custom' in userinfo, false);
+    });
+
+    it('hmac-form fields named like standard claims become the partner user\'s claims', async () => {
+      const partner = await registerClient(server, { scope: 'openid email profile phone' });
+      const url = new URL('/providers/hmac-form/preauth', server.issuer);
+      url.searchParams.set('scope', 'openid email profile phone');
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: hmacBody(partner, { sub: 'h-1', email: 'h1@partner.example', email_verified: 'true', name: 'H One', order: '42' }),
+      });
+      const answer = new URLSearchParams(await res.text());
+      assert.equal(res.status, 200, answer.toString());
+      const { idToken, userinfo } = await redeem(server, partner, answer.get('preauth_url')!);
+      assert.equal(idToken.sub, `${partner.client_id}|h-1`);
+      assert.equal(userinfo.email, 'h1@partner.example');
+      assert.equal(userinfo.name, 'H One');
+      assert.equal('email_verified' in userinfo, false);
+      assert.equal('order' in userinfo, false);
     });
 
     it('a partner cannot sign in a local account: the same sub stays in its namespace', async () => {

@@ -12,8 +12,17 @@ export const ADMIN_BODY_LIMIT = 256 * 1024;
 
 export type JsonObject = Record<string, unknown>;
 
+/** Fatal, so invalid UTF-8 is refused rather than stored as U+FFFD (contract §8). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 export async function readJsonObject(ctx: Context): Promise<JsonObject> {
-  const text = (await readBody(ctx, ADMIN_BODY_LIMIT)).toString('utf8');
+  const body = await readBody(ctx, ADMIN_BODY_LIMIT);
+  let text: string;
+  try {
+    text = strictUtf8.decode(body);
+  } catch {
+    throw invalidRequest('the request body is not valid UTF-8');
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

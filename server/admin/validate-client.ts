@@ -43,6 +43,17 @@ async function libraryProblem(oidc: OidcProvider, metadata: Metadata, schema: ob
   }
 }
 
+/**
+ * oidc-provider messages that describe a malformed body (a missing or
+ * wrongly typed field, a value that is not a URI) rather than well-formed
+ * metadata the server cannot honour: those are `invalid_request` too.
+ */
+const MALFORMED = [
+  /is mandatory property$/, /must be an array$/, /must only contain strings$/, /must be a boolean$/,
+  /must be a non-negative integer$/, /must only contain valid uris$/,
+  /^contacts can only contain email addresses$/, /^jwks or jwks_uri is mandatory/,
+];
+
 export interface ClientCheck {
   details: ErrorDetail[];
   /** Some field has the wrong shape (layer 1), as opposed to values the server cannot honour. */
@@ -64,8 +75,12 @@ export async function checkClient(
     details.push(problem);
   }
   const problem = await libraryProblem(oidc, rest, schema);
-  if (problem && !refused.has(problem.field)) details.push(problem);
-  return { details, malformed };
+  let malformedByLibrary = false;
+  if (problem && !refused.has(problem.field)) {
+    details.push(problem);
+    malformedByLibrary = MALFORMED.some((pattern) => pattern.test(problem.message));
+  }
+  return { details, malformed: malformed || malformedByLibrary };
 }
 
 export async function clientProblems(

@@ -41,13 +41,16 @@ export interface GrantStep {
 export async function answerPreauthGrant(ctx: KoaContextWithOIDC, step: GrantStep, deps: PipelineDeps): Promise<void> {
   const params = ctx.oidc.params as GrantParams;
   const client = ctx.oidc.client!;
+  // Known only once resolved: a name the caller made up never becomes a log field or metric label.
+  let provider: Provider | undefined;
   try {
-    const provider = step.provider(params, client);
+    provider = step.provider(params, client);
+    const resolved = provider;
     const authParams = Object.fromEntries(AUTH_PARAM_NAMES.map((n) => [n, params[n]])) as RawAuthParams;
     const result = await runPreauth({
       provider,
       client,
-      decode: () => decode(provider, params[step.payloadParam], step.payloadParam),
+      decode: () => decode(resolved, params[step.payloadParam], step.payloadParam),
       params: authParams,
       channel: 'grant',
       clientAuthenticated: true,
@@ -62,7 +65,7 @@ export async function answerPreauthGrant(ctx: KoaContextWithOIDC, step: GrantSte
     };
   } catch (err) {
     if (err instanceof HttpError) {
-      deps.events.emit('preauth.refused', { client_id: client.clientId, provider: params.provider ?? params.subject_token_type, error: err.error });
+      deps.events.emit('preauth.refused', { client_id: client.clientId, provider: provider?.id, error: err.error });
       return writeError(ctx, err);
     }
     throw err;

@@ -9,7 +9,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Provider } from '../../providers/define.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import { StoreUnavailableError } from '../../adapters/store.js';
-import { HttpError, invalidClient, invalidRequest, notFound, temporarilyUnavailable } from '../errors.js';
+import { HttpError, invalidClient, invalidRequest, notFound, temporarilyUnavailable, writeError } from '../errors.js';
 import { AUTH_PARAM_NAMES, type RawAuthParams } from './auth-params.js';
 import { runPreauth, type PipelineDeps } from './pipeline.js';
 import { mediaType, readBody } from '../read-body.js';
@@ -68,6 +68,12 @@ export function nativePreauthRoute(registry: ProviderRegistry, oidc: OidcProvide
       const err = caught instanceof StoreUnavailableError ? temporarilyUnavailable() : caught;
       if (err instanceof HttpError) {
         deps.events.emit('preauth.refused', { client_id: ctx.state.preauthClientId, provider: provider?.id, error: err.error });
+      }
+      // RFC 6749 §5.2: a 401 challenges with the scheme clients authenticate with here (Basic).
+      if (err instanceof HttpError && err.status === 401 && !provider?.native.respondError) {
+        writeError(ctx, err);
+        ctx.set('WWW-Authenticate', 'Basic realm="handoff"');
+        return;
       }
       if (!(err instanceof HttpError) || !provider?.native.respondError) throw err;
       const answer = provider.native.respondError(err.body(), err.status);
