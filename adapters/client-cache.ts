@@ -21,7 +21,9 @@ export const CLIENT_CACHE_MS = 3000;
 const MAX_ENTRIES = 1000;
 
 interface Entry {
-  record: StoredRecord<unknown>;
+  /** The record as JSON: parsing it is cheaper than structuredClone, and each caller gets its own copy. */
+  json: string;
+  expiresAt: number | null | undefined;
   until: number;
 }
 
@@ -52,16 +54,16 @@ export function withClientCache(store: Store, ttlMs = CLIENT_CACHE_MS): Store {
       if (collection !== CLIENT_COLLECTION) return store.get<T>(collection, id);
       const now = Date.now();
       const hit = entries.get(id);
-      if (hit && hit.until > now && (hit.record.expiresAt == null || hit.record.expiresAt > now)) {
+      if (hit && hit.until > now && (hit.expiresAt == null || hit.expiresAt > now)) {
         // A copy: callers may change what they get without touching the cache.
-        return structuredClone(hit.record) as StoredRecord<T>;
+        return JSON.parse(hit.json) as StoredRecord<T>;
       }
       if (hit) entries.delete(id);
       const started = generation;
       const record = await store.get<T>(collection, id);
       if (record && generation === started) {
         if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
-        entries.set(id, { record: structuredClone(record), until: now + ttlMs });
+        entries.set(id, { json: JSON.stringify(record), expiresAt: record.expiresAt, until: now + ttlMs });
       }
       return record;
     },
