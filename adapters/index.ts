@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { withClientCache } from './client-cache.js';
 import { countingStore } from './count-ops.js';
 import { secureDataDir } from './file-modes.js';
 import { createSqliteStore } from './sqlite.js';
@@ -22,7 +23,8 @@ export async function openStore(opts: { mongodbUri?: string; dataDir: string }):
     await store.close();
     throw err;
   }
-  // Benchmark only: counts store operations (see count-ops.ts).
+  // Benchmark only: counts store operations (see count-ops.ts); the client
+  // cache sits outside it, so only reads that reach the store are counted.
   const opsFile = process.env.HANDOFF_STORE_OPS_FILE;
-  return opsFile ? countingStore(store, opsFile) : store;
+  return withClientCache(opsFile ? countingStore(store, opsFile) : store);
 }

@@ -49,6 +49,26 @@ function rejection(err: unknown): HttpError {
   }
 }
 
+/**
+ * The imported key sets of clients' `jwks`, by their JSON: importing keys
+ * costs more than verifying with them, and a client's keys rarely change.
+ * Keyed by content, so a changed `jwks` gets a fresh set at once; bounded,
+ * oldest dropped first. Holds public keys only.
+ */
+const KEY_SETS = new Map<string, ReturnType<typeof jose.createLocalJWKSet>>();
+const MAX_KEY_SETS = 500;
+
+function keySetOf(jwks: jose.JSONWebKeySet): ReturnType<typeof jose.createLocalJWKSet> {
+  const id = JSON.stringify(jwks);
+  let set = KEY_SETS.get(id);
+  if (!set) {
+    set = jose.createLocalJWKSet(jwks);
+    if (KEY_SETS.size >= MAX_KEY_SETS) KEY_SETS.delete(KEY_SETS.keys().next().value!);
+    KEY_SETS.set(id, set);
+  }
+  return set;
+}
+
 const nonEmpty255 = { type: 'string', minLength: 1, maxLength: 255 };
 
 export const signedJwt = defineProvider<SignedJwtPayload>({
@@ -118,7 +138,7 @@ export const signedJwt = defineProvider<SignedJwtPayload>({
       };
       ({ payload: verified } = symmetric
         ? await jose.jwtVerify(jws, new TextEncoder().encode(clientSecret), options)
-        : await jose.jwtVerify(jws, jose.createLocalJWKSet(jwks!), options));
+        : await jose.jwtVerify(jws, keySetOf(jwks!), options));
     } catch (err) {
       const code = (err as { code?: string })?.code ?? '';
       throw KEY_FAILURES.includes(code) ? refuse(rejection(err).description ?? 'JWS signature verification failed') : rejection(err);

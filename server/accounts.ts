@@ -129,8 +129,12 @@ export class Accounts {
 
   /** Claims of a local account or a remembered partner subject; a subject in use is kept alive. */
   async claimsOf(sub: string): Promise<Claims | undefined> {
-    const account = await this.get(sub);
-    if (account) return account.claims;
+    // Local account subs are UUIDs; a partner subject (`<client_id>|<sub>`)
+    // can never be one, so it skips the accounts read that would always miss.
+    if (!isPartnerSubject(sub)) {
+      const account = await this.get(sub);
+      if (account) return account.claims;
+    }
     const subject = await this.store.get<Subject>('subjects', sub);
     if (!subject) return undefined;
     if (expiringSoon(subject)) await this.#writeSubject(sub, subject.clientId, subject.data.claims);
@@ -141,6 +145,10 @@ export class Accounts {
     await this.store.put<Subject>('subjects', { id: sub, data: { claims }, clientId, sub, expiresAt: Date.now() + SUBJECT_LIFETIME });
   }
 }
+
+const LOCAL_SUB = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** True for a subject that cannot be a local account (those are created with randomUUID). */
+const isPartnerSubject = (sub: string) => !LOCAL_SUB.test(sub);
 
 /** Less than a full sign-in lifetime left (or none set, as records from before expiry had). */
 function expiringSoon(record: StoredRecord<Subject>): boolean {

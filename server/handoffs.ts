@@ -155,16 +155,20 @@ export class Handoffs {
     return record.data;
   }
 
-  /** Links a redeemed handoff to its grant; the payload lives at most `retention` more seconds. */
-  async attachGrant(key: string, handoff: Handoff, grantId: string, retentionSeconds: number): Promise<void> {
+  /**
+   * Links a redeemed handoff to its grant (and, when already known, the
+   * session it signed in); the payload lives at most `retention` more seconds.
+   */
+  async attachGrant(key: string, handoff: Handoff, grantId: string, retentionSeconds: number, sessionUid?: string): Promise<void> {
     await this.store.put(COLLECTION, {
       id: key,
-      data: { ...handoff, state: 'redeemed', grantId },
+      data: { ...handoff, state: 'redeemed', grantId, ...(sessionUid ? { sessionUid } : {}) },
       expiresAt: Date.now() + retentionSeconds * 1000,
       consumedAt: Date.now(),
       clientId: handoff.clientId,
       sub: handoff.sub,
       grantId,
+      ...(sessionUid ? { uid: sessionUid } : {}),
     });
   }
 

@@ -167,7 +167,10 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       const winners = answers.filter((a) => a.status === 303);
       assert.equal(winners.length, 1, JSON.stringify(answers.map((a) => a.status)));
       assert.equal(answers.filter((a) => a.status === 400).length, 24);
-      assert.ok(winners[0].location!.startsWith(`${server.issuer}/auth/`));
+      // Straight to the client with a code: the login completes in the redemption request.
+      const landing = new URL(winners[0].location!);
+      assert.equal(`${landing.origin}${landing.pathname}`, REDIRECT_URI);
+      assert.ok(landing.searchParams.get('code'));
     });
 
     it('HEAD never consumes a code', async () => {

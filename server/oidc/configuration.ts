@@ -10,6 +10,7 @@ import type { Store } from '../../adapters/store.js';
 import type { Accounts } from '../accounts.js';
 import type { Handoffs } from '../handoffs.js';
 import { finishPreauthInteraction } from '../redeem/finish-interaction.js';
+import { signInDirectly } from '../redeem/sign-in-directly.js';
 import { interactionPolicyWithPreauth } from '../redeem/preauth-prompt.js';
 import { preauthAcr, redemptionOf } from '../redeem/redemption.js';
 import { errorPage, logoutPage, logoutSuccessPage } from '../views/layout.js';
@@ -48,6 +49,11 @@ const CLIENT_AUTH_SIGNING_ALGS = ['HS256', 'RS256', 'PS256', 'ES256', 'Ed25519',
 const prefersJson = (ctx: KoaContextWithOIDC) => ctx.accepts('html', 'json') === 'json';
 
 export function oidcConfiguration(deps: OidcDeps): Configuration {
+  const findAccount = async (_ctx: KoaContextWithOIDC, sub: string) => {
+    const claims = await deps.accounts.claimsOf(sub);
+    if (!claims) return undefined;
+    return { accountId: sub, claims: () => ({ ...claims, sub }) };
+  };
   return {
     adapter: oidcAdapterFactory(deps.store, { grantGone: (grantId) => deps.handoffs.deleteForGrant(grantId) }),
     clients: [],
@@ -69,11 +75,7 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
       // Merged into the library's defaults (HttpOnly, SameSite=Lax): only the path changes.
       ...(deps.issuer && issuerPath(deps.issuer) ? { long: { path: issuerPath(deps.issuer) }, short: { path: issuerPath(deps.issuer) } } : {}),
     },
-    async findAccount(_ctx, sub) {
-      const claims = await deps.accounts.claimsOf(sub);
-      if (!claims) return undefined;
-      return { accountId: sub, claims: () => ({ ...claims, sub }) };
-    },
+    findAccount,
     claims: {
       // acr, amr and auth_time are mapped to openid so every ID token has them.
       openid: ['sub', 'acr', 'amr', 'auth_time'],
@@ -140,7 +142,7 @@ export function oidcConfiguration(deps: OidcDeps): Configuration {
       Session: 14 * 24 * 3600,
     },
     interactions: {
-      policy: interactionPolicyWithPreauth(),
+      policy: interactionPolicyWithPreauth((ctx, redemption) => signInDirectly(ctx, redemption, { ...deps, findAccount })),
       async url(ctx, interaction) {
         const redemption = redemptionOf(ctx);
         if (redemption && interaction.prompt.name === 'preauth') {

@@ -3,6 +3,9 @@
  * (from `interactions.url`), saving a hop: the login and a grant for exactly
  * the requested scopes are written into the interaction, and the browser is
  * sent straight to oidc-provider's resume endpoint, which issues the code.
+ * Only for requests that ask for a prompt (offline_access adds
+ * prompt=consent); every other redemption signs in without an Interaction
+ * (sign-in-directly.ts).
  */
 import type { Interaction, KoaContextWithOIDC } from 'oidc-provider';
 import type { Handoffs } from '../handoffs.js';

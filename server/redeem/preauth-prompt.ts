@@ -3,20 +3,35 @@
  * fires before `login` would: a redemption must never show a login page.
  */
 import { interactionPolicy } from 'oidc-provider';
-import { redemptionOf } from './redemption.js';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { redemptionOf, type Redemption } from './redemption.js';
+
+/** Completes the login in place when it can (sign-in-directly.ts); true means nothing is left to prompt for. */
+export type DirectSignIn = (ctx: KoaContextWithOIDC, redemption: Redemption) => Promise<boolean>;
 
 const { Prompt, Check } = interactionPolicy;
 
-export function preauthPrompt() {
+export function preauthPrompt(signIn?: DirectSignIn) {
   return new Prompt(
     { name: 'preauth', requestable: false },
-    new Check('handoff_redemption', 'a pre-authenticated login is being redeemed', (ctx) =>
-      redemptionOf(ctx) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT),
+    new Check('handoff_redemption', 'a pre-authenticated login is being redeemed', async (ctx) => {
+      const redemption = redemptionOf(ctx);
+      if (!redemption) return Check.NO_NEED_TO_PROMPT;
+      // Once per request: a signed-in redemption must not sign in again.
+      if (signedIn.has(ctx.req)) return Check.NO_NEED_TO_PROMPT;
+      if (signIn && await signIn(ctx, redemption)) {
+        signedIn.add(ctx.req);
+        return Check.NO_NEED_TO_PROMPT;
+      }
+      return Check.REQUEST_PROMPT;
+    }),
   );
 }
 
-export function interactionPolicyWithPreauth() {
+const signedIn = new WeakSet<object>();
+
+export function interactionPolicyWithPreauth(signIn?: DirectSignIn) {
   const policy = interactionPolicy.base();
-  policy.add(preauthPrompt(), 0);
+  policy.add(preauthPrompt(signIn), 0);
   return policy;
 }
