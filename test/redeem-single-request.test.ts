@@ -1,6 +1,6 @@
 /**
  * Step 2 completes the login inside the redemption request
- * (server/redeem/sign-in-directly.ts), on both stores: the answer to
+ * (server/oidc/preauth-sign-in.ts), on both stores: the answer to
  * /preauth/{code} is the redirect with a code, no Interaction is stored, the
  * handoff knows its session from the start, and a signed-in browser gets a
  * new session id at each login (no session fixation).

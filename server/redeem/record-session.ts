@@ -2,13 +2,13 @@
  * After oidc-provider's resume step completes a redemption's login, the
  * handoff learns the session it produced. Only the Interaction path (a
  * request with a prompt, i.e. offline_access) gets here: a login completed
- * by sign-in-directly.ts records its session with the grant. Only redemptions pay for the
+ * by preauth-sign-in.ts records its session with the grant. Only redemptions pay for the
  * look-up: they are recognised by their `acr`.
  */
 import type { Context, Next } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Handoffs } from '../handoffs.js';
-import { preauthAcr } from './redemption.js';
+import { preauthAcr } from '../oidc/redemption.js';
 
 const PREFIX = preauthAcr('');
 

@@ -12,7 +12,7 @@ import type { RedeemDeps } from './deps.js';
 import { endOtherSession } from './end-other-session.js';
 import { forwardToAuthorization } from './forward-to-authorization.js';
 import { redemptionHeaders } from './page-headers.js';
-import { markRedemption } from './redemption.js';
+import { markRedemption } from '../oidc/redemption.js';
 import { refuse } from './refuse.js';
 
 /**

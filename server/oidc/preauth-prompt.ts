@@ -6,7 +6,7 @@ import { interactionPolicy } from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { redemptionOf, type Redemption } from './redemption.js';
 
-/** Completes the login in place when it can (sign-in-directly.ts); true means nothing is left to prompt for. */
+/** Completes the login in place when it can (preauth-sign-in.ts); true means nothing is left to prompt for. */
 export type DirectSignIn = (ctx: KoaContextWithOIDC, redemption: Redemption) => Promise<boolean>;
 
 const { Prompt, Check } = interactionPolicy;

@@ -10,7 +10,7 @@
  *
  * Only when the request asks for no prompt itself: `prompt=consent` (added
  * for offline_access, see forward-to-authorization.ts) still goes through
- * the Interaction, resolved in finish-interaction.ts, since oidc-provider
+ * the Interaction, resolved in finish-preauth-interaction.ts, since oidc-provider
  * would otherwise send the browser to a consent page.
  */
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';

@@ -5,7 +5,7 @@
  * sent straight to oidc-provider's resume endpoint, which issues the code.
  * Only for requests that ask for a prompt (offline_access adds
  * prompt=consent); every other redemption signs in without an Interaction
- * (sign-in-directly.ts).
+ * (preauth-sign-in.ts).
  */
 import type { Interaction, KoaContextWithOIDC } from 'oidc-provider';
 import type { Handoffs } from '../handoffs.js';
