@@ -57,6 +57,16 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       const badSig = await nativeRequest(server, 'password', passwordPayload('audrey', 'audrey-secret-password'), 'application/json', { auth: basic(rp.client_id, 'not-the-secret') });
       assert.equal(badSig.status, 401);
 
+      const push = await fetch(`${server.issuer}/request`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(rp.client_id, rp.client_secret) },
+        body: new URLSearchParams({
+          client_id: rp.client_id, response_type: 'code', scope: 'openid', redirect_uri: 'https://rp.example/cb',
+          preauth_provider: 'hmac-form', preauth_payload: body,
+        }),
+      });
+      assert.equal(push.status, 400, 'hmac-form is native-only, also for PAR');
+
       assert.equal((await server.admin('POST', '/admin/keys/rotate')).status, 201);
 
       const events = log.lines.filter((l) => l.event);
@@ -77,6 +87,7 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       assert.ok(find('ratelimit.hit', { client_id: rp.client_id, provider: 'password', reason: 'failures' }));
       assert.ok(find('replay.blocked', { client_id: rp.client_id, provider: 'signed-jwt', kind: 'jti' }));
       assert.ok(find('preauth.refused', { client_id: rp.client_id, provider: 'signed-jwt', error: 'invalid_grant' }));
+      assert.ok(find('preauth.refused', { client_id: rp.client_id, provider: 'hmac-form', error: 'invalid_request' }), 'PAR channel');
       const rotated = find('keys.rotated');
       assert.ok(rotated && typeof rotated.kids === 'string' && rotated.kids.split(' ').length === 2);
       assert.equal(events.filter((l) => l.event === 'replay.blocked').length, 1, 'one line per event');

@@ -72,6 +72,7 @@ export function pushedPreauthParams(registry: ProviderRegistry, deps: () => Pipe
         pushed.set(ctx.req, await createHandoff(ctx, client, registry, deps()));
       } catch (err) {
         if (!(err instanceof HttpError)) throw err;
+        deps().events.emit('preauth.refused', { client_id: client.clientId, provider: registry.get(String(value))?.id, error: err.error });
         failed.set(ctx.req, err);
         throw new errors.InvalidRequest(err.description ?? err.error);
       }
