@@ -7,11 +7,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { openStore } from '../adapters/index.js';
-import { createSqliteStore } from '../adapters/sqlite.js';
 import type { Store } from '../adapters/store.js';
 import { Accounts, verifyHash } from '../server/accounts.js';
-import { closeMongo, freshMongoUri } from './support/server.js';
+import { bareStores, closeMongo } from './support/server.js';
 
 /** The store, except that the next put into `collection` fails once, as an outage would. */
 function failingOnce(store: Store, collection: string): Store & { armed: boolean } {
@@ -27,16 +25,7 @@ function failingOnce(store: Store, collection: string): Store & { armed: boolean
   return wrapper;
 }
 
-const stores: Record<string, () => Promise<Store>> = {
-  sqlite: async () => {
-    const store = createSqliteStore({ file: ':memory:' });
-    await store.init();
-    return store;
-  },
-  mongodb: async () => openStore({ mongodbUri: await freshMongoUri(), dataDir: '/nonexistent' }),
-};
-
-for (const [kind, open] of Object.entries(stores)) {
+for (const [kind, open] of Object.entries(bareStores)) {
   describe(`accounts on ${kind}`, () => {
     let store: Store;
     before(async () => {

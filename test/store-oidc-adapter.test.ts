@@ -9,25 +9,14 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { AdapterPayload } from 'oidc-provider';
-import { openStore } from '../adapters/index.js';
 import { oidcAdapterFactory } from '../adapters/oidc-adapter.js';
-import { createSqliteStore } from '../adapters/sqlite.js';
 import type { Store } from '../adapters/store.js';
-import { closeMongo, freshMongoUri } from './support/server.js';
+import { bareStores, closeMongo } from './support/server.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const value = () => randomBytes(32).toString('base64url');
 
-const stores: Record<string, () => Promise<Store>> = {
-  sqlite: async () => {
-    const store = createSqliteStore({ file: ':memory:' });
-    await store.init();
-    return store;
-  },
-  mongodb: async () => openStore({ mongodbUri: await freshMongoUri(), dataDir: '/nonexistent' }),
-};
-
-for (const [kind, open] of Object.entries(stores)) {
+for (const [kind, open] of Object.entries(bareStores)) {
   describe(`oidc adapter on ${kind}`, () => {
     let store: Store;
     let Adapter: ReturnType<typeof oidcAdapterFactory>;

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createHandoff, type HandoffOptions, type HandoffServer } from '../../server/app.js';
 import { openStore } from '../../adapters/index.js';
+import { createSqliteStore } from '../../adapters/sqlite.js';
 import type { Store } from '../../adapters/store.js';
 import { startMongoWireServer, type MongoWireServer } from './mongo-wire-server.js';
 
@@ -58,6 +59,16 @@ function withDatabase(uri: string, db: string): string {
 export async function freshMongoUri(): Promise<string> {
   return withDatabase(await mongoUri(), `handoff_test_${randomBytes(6).toString('hex')}`);
 }
+
+/** Bare stores without a server, one opener per kind: SQLite in memory, MongoDB in a fresh database. */
+export const bareStores: Record<StoreKind, () => Promise<Store>> = {
+  sqlite: async () => {
+    const store = createSqliteStore({ file: ':memory:' });
+    await store.init();
+    return store;
+  },
+  mongodb: async () => openStore({ mongodbUri: await freshMongoUri(), dataDir: '/nonexistent' }),
+};
 
 /** JSON calls to the admin API of the server at `issuer`. */
 export function adminClient(issuer: string, adminToken: string): TestServer['admin'] {
