@@ -3,9 +3,14 @@
  * code is never stored, only its SHA-256, so a store dump cannot be replayed.
  *
  * Beside each handoff lives a small tombstone (same key, no payload) that
- * outlasts it by TOMBSTONE_SECONDS: once the handoff is used or expired, the
+ * lives TOMBSTONE_SECONDS from step 1: once the handoff is gone, the
  * tombstone still tells `used` and `expired` apart from `unknown`, and keeps
  * what a fallback login needs (step 1's authorization parameters).
+ *
+ * A redeemed handoff tells `used` by itself for as long as it is kept, so the
+ * tombstone is marked used only where the handoff goes first (a retention
+ * shorter than the tombstone's life, a logout, a revoked grant): a redemption
+ * writes one record, not two.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Store, StoredRecord } from '../adapters/store.js';
@@ -16,7 +21,7 @@ const COLLECTION = 'handoffs';
 const TOMBSTONES = 'handoff_tombstones';
 /** Pushed authorization requests (PAR form of step 1) that stand for a handoff. */
 const PUSHED = 'handoff_pushed';
-/** How long a used or expired pre-auth URL is still recognised. */
+/** How long after step 1 a used or expired pre-auth URL is still recognised. */
 export const TOMBSTONE_SECONDS = 24 * 3600;
 /** 256 random bits, base64url without padding. */
 const CODE = /^[A-Za-z0-9_-]{43}$/;
@@ -42,6 +47,8 @@ export interface Handoff {
   payload: unknown;
   params: AuthParams;
   createdAt: string;
+  /** Epoch ms at which the pre-auth URL expires (absent in records written before it was kept). */
+  expiresAt?: number;
   state: 'pending' | 'redeemed';
   /** The only client IP that may redeem it, when the client binds URLs to IPs. */
   bindIp?: string;
@@ -52,7 +59,7 @@ export interface Handoff {
   sessionUid?: string;
 }
 
-export type NewHandoff = Omit<Handoff, 'id' | 'createdAt' | 'state' | 'grantId' | 'sessionUid'>;
+export type NewHandoff = Omit<Handoff, 'id' | 'createdAt' | 'expiresAt' | 'state' | 'grantId' | 'sessionUid'>;
 
 /** What remains known of a handoff once it is gone: never the payload or claims. */
 export interface Tombstone {
@@ -84,6 +91,9 @@ export interface PendingHandoff {
   expires_at: string;
 }
 
+/** When the record's pre-auth URL expires(d): kept in the data since a redeemed record's own expiry is its retention. */
+const urlExpiry = (r: StoredRecord<Handoff>) => r.data.expiresAt ?? (r.data.state === 'pending' ? r.expiresAt : undefined) ?? Date.now();
+
 export const hashCode = (code: string) => createHash('sha256').update(code).digest('hex');
 
 /** The store key of a code, or undefined for a malformed one (which fails as `unknown`). */
@@ -102,6 +112,18 @@ const tombstoneOf = (h: Handoff, expiresAt: number, used?: boolean): Tombstone =
 
 const isPending = (r: StoredRecord<Handoff>) => !r.consumedAt && r.data.state === 'pending';
 
+/** The tombstone record of a handoff: it lives TOMBSTONE_SECONDS from step 1. */
+function tombstoneRecord(key: string, h: Handoff, urlExpiresAt: number, used?: boolean): StoredRecord<Tombstone> {
+  const created = Date.parse(h.createdAt);
+  return {
+    id: key,
+    data: tombstoneOf(h, urlExpiresAt, used),
+    expiresAt: (Number.isNaN(created) ? urlExpiresAt : created) + TOMBSTONE_SECONDS * 1000,
+    clientId: h.clientId,
+    sub: h.sub,
+  };
+}
+
 export class Handoffs {
   readonly #events?: Pick<Events, 'emit'>;
 
@@ -112,13 +134,12 @@ export class Handoffs {
   /** Stores a pending handoff and returns its one-time code. */
   async create(input: NewHandoff, ttlSeconds: number): Promise<string> {
     const code = randomBytes(32).toString('base64url');
-    const handoff: Handoff = { ...input, id: randomUUID(), createdAt: new Date().toISOString(), state: 'pending' };
-    const expiresAt = Date.now() + ttlSeconds * 1000;
+    const now = Date.now();
+    const expiresAt = now + ttlSeconds * 1000;
+    const handoff: Handoff = { ...input, id: randomUUID(), createdAt: new Date(now).toISOString(), expiresAt, state: 'pending' };
     const key = hashCode(code);
     // The tombstone first: a pending handoff always has one.
-    await this.store.put(TOMBSTONES, {
-      id: key, data: tombstoneOf(handoff, expiresAt), expiresAt: expiresAt + TOMBSTONE_SECONDS * 1000, clientId: handoff.clientId, sub: handoff.sub,
-    });
+    await this.store.put(TOMBSTONES, tombstoneRecord(key, handoff, expiresAt));
     await this.store.put(COLLECTION, {
       id: key,
       data: handoff,
@@ -137,22 +158,24 @@ export class Handoffs {
     if (!key) return { reason: 'unknown' };
     const record = await this.store.get<Handoff>(COLLECTION, key);
     if (record && isPending(record)) return { pending: record.data };
+    // Consumed (redeemed, or being redeemed right now): the record is its own tombstone.
+    if (record) return { tombstone: tombstoneOf(record.data, urlExpiry(record), true), reason: 'used' };
     const tombstone = (await this.store.get<Tombstone>(TOMBSTONES, key))?.data;
     if (!tombstone) return { reason: 'unknown' };
-    // Not marked used yet but gone before its expiry: a concurrent redemption won.
+    // Not marked used but gone before its expiry: redeemed, and its record already gone.
     if (tombstone.used || Date.now() < tombstone.expiresAt) return { tombstone, reason: 'used' };
     return { tombstone, reason: 'expired' };
   }
 
-  /** Consumes a handoff: exactly one caller gets it, whatever the concurrency. */
+  /**
+   * Consumes a handoff: exactly one caller gets it, whatever the concurrency.
+   * From here on its record says `used` (see lookup) until attachGrant
+   * replaces it with the redeemed one.
+   */
   async consume(key: string): Promise<Handoff | undefined> {
     const record = await this.store.consume<Handoff>(COLLECTION, key);
     if (!record) return undefined;
-    const expiresAt = record.expiresAt ?? Date.now();
-    await this.store.put(TOMBSTONES, {
-      id: key, data: tombstoneOf(record.data, expiresAt, true), expiresAt: expiresAt + TOMBSTONE_SECONDS * 1000, clientId: record.data.clientId, sub: record.data.sub,
-    });
-    return record.data;
+    return { ...record.data, expiresAt: urlExpiry(record) };
   }
 
   /**
@@ -160,10 +183,14 @@ export class Handoffs {
    * session it signed in); the payload lives at most `retention` more seconds.
    */
   async attachGrant(key: string, handoff: Handoff, grantId: string, retentionSeconds: number, sessionUid?: string): Promise<void> {
+    const keptUntil = Date.now() + retentionSeconds * 1000;
+    const tombstone = tombstoneRecord(key, handoff, handoff.expiresAt ?? Date.now(), true);
+    // Only when the payload goes before the tombstone does the tombstone need to say `used` itself.
+    if (keptUntil < tombstone.expiresAt!) await this.store.put(TOMBSTONES, tombstone);
     await this.store.put(COLLECTION, {
       id: key,
       data: { ...handoff, state: 'redeemed', grantId, ...(sessionUid ? { sessionUid } : {}) },
-      expiresAt: Date.now() + retentionSeconds * 1000,
+      expiresAt: keptUntil,
       consumedAt: Date.now(),
       clientId: handoff.clientId,
       sub: handoff.sub,
@@ -190,11 +217,18 @@ export class Handoffs {
   }
 
   async deleteForGrant(grantId: string): Promise<void> {
+    await this.#markUsed(await this.store.findBy<Handoff>(COLLECTION, 'grantId', grantId));
     await this.store.deleteBy(COLLECTION, 'grantId', grantId);
   }
 
   async deleteForSession(sessionUid: string): Promise<void> {
+    await this.#markUsed(await this.store.findBy<Handoff>(COLLECTION, 'uid', sessionUid));
     await this.store.deleteBy(COLLECTION, 'uid', sessionUid);
+  }
+
+  /** Redeemed records about to go: their tombstones must now say `used` on their own. */
+  async #markUsed(records: StoredRecord<Handoff>[]): Promise<void> {
+    for (const r of records) await this.store.put(TOMBSTONES, tombstoneRecord(r.id, r.data, urlExpiry(r), true));
   }
 
   /**

@@ -32,6 +32,8 @@ export interface TestServerOptions extends Partial<Omit<HandoffOptions, 'issuer'
   kind?: StoreKind;
   /** Reuse a data directory (restart tests). */
   dataDir?: string;
+  /** Wraps the opened store before the server gets it (tests that count store operations). */
+  wrapStore?: (store: Store) => Store;
 }
 
 let mongo: Promise<MongoWireServer> | undefined;
@@ -87,9 +89,10 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   const kind = options.kind ?? 'sqlite';
   const ownDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'handoff-test-'));
-  const store = kind === 'mongodb'
+  const opened = kind === 'mongodb'
     ? await openStore({ dataDir, mongodbUri: options.mongodbUri ?? await freshMongoUri() })
     : await openStore({ dataDir });
+  const store = options.wrapStore ? options.wrapStore(opened) : opened;
 
   const http: Server = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
