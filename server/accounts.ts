@@ -4,7 +4,8 @@
  */
 import { randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { Store, StoredRecord } from '../adapters/store.js';
+import type { Store } from '../adapters/store.js';
+import { RecentSubjects } from './recent-subjects.js';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) =>
@@ -62,15 +63,19 @@ interface Subject {
 export interface AccountsOptions {
   /** The password hash check; replaceable so tests can see how often it runs. */
   verifyHash?: (password: string, stored: string) => Promise<boolean>;
+  /** How long partner subjects' claims are reused without a store read (server/recent-subjects.ts). */
+  recentSubjectMs?: number;
 }
 
 export class Accounts {
   /** Hashed once so that an unknown username costs the same as a wrong password. */
   readonly #decoy = hashPassword(randomBytes(16).toString('hex'));
   readonly #verifyHash: (password: string, stored: string) => Promise<boolean>;
+  readonly #recent: RecentSubjects;
 
   constructor(private readonly store: Store, options: AccountsOptions = {}) {
     this.#verifyHash = options.verifyHash ?? verifyHash;
+    this.#recent = new RecentSubjects(options.recentSubjectMs);
   }
 
   /** Undefined when the username is taken. A failed creation leaves nothing behind. */
@@ -122,8 +127,8 @@ export class Accounts {
    * a returning user costs a read, not a write.
    */
   async rememberSubject(sub: string, clientId: string, claims: Claims): Promise<void> {
-    const current = await this.store.get<Subject>('subjects', sub);
-    if (current && isDeepStrictEqual(current.data.claims, claims) && !expiringSoon(current)) return;
+    const current = this.#recent.get(sub) ?? await this.#readSubject(sub);
+    if (current && isDeepStrictEqual(current.claims, claims) && !expiringSoon(current.expiresAt)) return;
     await this.#writeSubject(sub, clientId, claims);
   }
 
@@ -135,14 +140,33 @@ export class Accounts {
       const account = await this.get(sub);
       if (account) return account.claims;
     }
-    const subject = await this.store.get<Subject>('subjects', sub);
-    if (!subject) return undefined;
-    if (expiringSoon(subject)) await this.#writeSubject(sub, subject.clientId, subject.data.claims);
-    return subject.data.claims;
+    const recent = this.#recent.get(sub);
+    if (recent && !expiringSoon(recent.expiresAt)) return recent.claims;
+    const record = await this.store.get<Subject>('subjects', sub);
+    if (!record) return undefined;
+    if (expiringSoon(record.expiresAt)) await this.#writeSubject(sub, record.clientId, record.data.claims);
+    else this.#recent.set(sub, record.data.claims, record.expiresAt);
+    return record.data.claims;
+  }
+
+  /** The partner subjects a deleted client asserted go (the store and this process's copies). */
+  async forgetSubjectsOf(clientId: string): Promise<void> {
+    this.#recent.forgetClient(clientId);
+    await this.store.deleteBy('subjects', 'clientId', clientId);
+    this.#recent.forgetClient(clientId);
+  }
+
+  async #readSubject(sub: string): Promise<{ claims: Claims; expiresAt: number | null | undefined } | undefined> {
+    const record = await this.store.get<Subject>('subjects', sub);
+    if (!record) return undefined;
+    this.#recent.set(sub, record.data.claims, record.expiresAt);
+    return { claims: record.data.claims, expiresAt: record.expiresAt };
   }
 
   async #writeSubject(sub: string, clientId: string | undefined, claims: Claims): Promise<void> {
-    await this.store.put<Subject>('subjects', { id: sub, data: { claims }, clientId, sub, expiresAt: Date.now() + SUBJECT_LIFETIME });
+    const expiresAt = Date.now() + SUBJECT_LIFETIME;
+    await this.store.put<Subject>('subjects', { id: sub, data: { claims }, clientId, sub, expiresAt });
+    this.#recent.set(sub, claims, expiresAt);
   }
 }
 
@@ -151,6 +175,6 @@ const LOCAL_SUB = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 const isPartnerSubject = (sub: string) => !LOCAL_SUB.test(sub);
 
 /** Less than a full sign-in lifetime left (or none set, as records from before expiry had). */
-function expiringSoon(record: StoredRecord<Subject>): boolean {
-  return record.expiresAt == null || record.expiresAt - Date.now() < SUBJECT_IN_USE;
+function expiringSoon(expiresAt: number | null | undefined): boolean {
+  return expiresAt == null || expiresAt - Date.now() < SUBJECT_IN_USE;
 }

@@ -21,8 +21,8 @@ const PER_CLIENT_MODELS = [
   'DeviceCode',
 ] as const;
 
-export async function purgeClient(deps: Pick<AdminDeps, 'store' | 'handoffs'>, clientId: string): Promise<void> {
-  const { store, handoffs } = deps;
+export async function purgeClient(deps: Pick<AdminDeps, 'store' | 'handoffs' | 'accounts'>, clientId: string): Promise<void> {
+  const { store, handoffs, accounts } = deps;
   await Promise.all([
     ...PER_CLIENT_MODELS.map((model) => store.deleteBy(oidcCollection(model), 'clientId', clientId)),
     // pending and redeemed handoffs (payloads included)
@@ -30,6 +30,6 @@ export async function purgeClient(deps: Pick<AdminDeps, 'store' | 'handoffs'>, c
     // jti / nonce markers of its signed requests
     store.deleteBy('replay', 'clientId', clientId),
     // the partner subjects it asserted (namespaced `<client_id>|…`)
-    store.deleteBy('subjects', 'clientId', clientId),
+    accounts.forgetSubjectsOf(clientId),
   ]);
 }
