@@ -6,6 +6,12 @@
  * A successful step 1 adds one to its window, a redemption takes it back.
  * Over-counting is bounded: a URL that expired unredeemed, or was revoked,
  * still counts until its window has passed (at most two `preauth_ttl`).
+ *
+ * Once a window has ended its count can only go down (redemptions give
+ * places back; every new URL counts in the current window), so a figure read
+ * for it is an upper bound for as long as the window stays the previous one:
+ * a step 1 costs one counter operation, not two. Near the limit the figure is
+ * read again, so a stale one never refuses where a fresh one would admit.
  */
 import type { Store, StoredRecord } from '../../adapters/store.js';
 import type { Events } from '../events.js';
@@ -20,7 +26,25 @@ function pendingWindow(clientId: string, ttlSeconds: number, at: number) {
   return { id: window.id, endsAt: window.endsAt, keepUntil: window.endsAt + ms };
 }
 
+/**
+ * A count read this soon after its window ended is not kept: a step 1 that
+ * began in that window may still be adding to it.
+ */
+const SETTLED_MS = 2000;
+/** Bounded: one entry per client that made a URL lately. */
+const MAX_KEPT = 10_000;
+
 export function pendingLimit(deps: { store: Store; events: Events }) {
+  /** Counts of ended windows, by counter id. */
+  const ended = new Map<string, number>();
+  async function readEnded(window: { id: string; endsAt: number; keepUntil: number }, now: number): Promise<number> {
+    const count = await deps.store.hit(COUNTERS, window.id, window.keepUntil, 0);
+    if (now - window.endsAt >= SETTLED_MS) {
+      if (ended.size >= MAX_KEPT) ended.delete(ended.keys().next().value!);
+      ended.set(window.id, count);
+    }
+    return count;
+  }
   return {
     /** Takes a place for one more URL, or refuses with 429 when the client holds `max`. */
     async reserve(clientId: string, provider: string, ttlSeconds: number, max: number): Promise<void> {
@@ -28,7 +52,10 @@ export function pendingLimit(deps: { store: Store; events: Events }) {
       const current = pendingWindow(clientId, ttlSeconds, now);
       const previous = pendingWindow(clientId, ttlSeconds, now - ttlSeconds * 1000);
       const count = await deps.store.hit(COUNTERS, current.id, current.keepUntil);
-      const older = await deps.store.hit(COUNTERS, previous.id, previous.keepUntil, 0);
+      const kept = ended.get(previous.id);
+      let older = kept ?? await readEnded(previous, now);
+      if (count + older <= max) return;
+      if (kept !== undefined) older = await readEnded(previous, now);
       if (count + older <= max) return;
       await deps.store.hit(COUNTERS, current.id, current.keepUntil, -1);
       refuse(deps.events, 'pending', older > 0 ? current.endsAt : current.keepUntil, { client_id: clientId, provider },
