@@ -70,7 +70,7 @@ async function compare(): Promise<void> {
     const row = (label: string, t: Tally, rss: number) => console.log(
       `${label.padEnd(20)} ${String(t.done).padStart(6)}  ${f(t.perSecond, 1).padStart(8)}/s  cpu ${f(t.cpuPerUnit).padStart(6)} ms  `
       + `key p50 ${f(percentile(t.keyMs, 50)).padStart(6)} ms  p99 ${f(percentile(t.keyMs, 99)).padStart(6)} ms  `
-      + `store ops ${f(t.opsPerUnit, 1).padStart(5)}  http ${f(t.requestsPerUnit, 1).padStart(4)}  peak rss ${Number.isFinite(rss) ? f(rss, 0) : '-'} MiB`,
+      + `store ops ${f(t.opsPerUnit, 1).padStart(5)} (+${f(t.counterOpsPerUnit, 1)} counters)  http ${f(t.requestsPerUnit, 1).padStart(4)}  peak rss ${Number.isFinite(rss) ? f(rss, 0) : '-'} MiB`,
     );
     console.log(`store ${kind}, concurrency ${CONCURRENCY}, ${ROUNDS} interleaved rounds after ${WARMUP_MS / 1000} s warm-up; cpu = server process tree per unit`);
     row('A two-step login', a, rssA);
