@@ -6,13 +6,20 @@
  * fixed account at once, with no password hashing and no page. It is a fixed
  * reference for what the protocol work alone costs, not the product.
  *
- * Env: PORT, ISSUER; HANDOFF_STORE_OPS_FILE (SIGUSR2 writes adapter call counts there).
+ * With ANCHOR_STORE=sqlite (`npm run bench -- --anchor-store sqlite`) it
+ * keeps its records in this project's SQLite store instead, through the same
+ * adapter handoff uses, to tell what durable storage costs a plain login
+ * apart from what the two-step login adds. The default stays the Map.
+ *
+ * Env: PORT, ISSUER; HANDOFF_STORE_OPS_FILE (SIGUSR2 writes adapter call counts there); ANCHOR_STORE.
  */
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { Provider, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { oidcAdapterFactory } from '../adapters/oidc-adapter.js';
+import { createSqliteStore } from '../adapters/sqlite.js';
 import { ANCHOR_ACCOUNT, ANCHOR_CLIENT, ANCHOR_REDIRECT } from './anchor-client.js';
 
 
@@ -96,11 +103,26 @@ setInterval(() => {
   for (const items of models.values()) for (const [id, e] of items) if (e.expiresAt <= now) items.delete(id);
 }, 10_000).unref();
 
+/** The project's SQLite store behind the project's oidc-provider adapter, its calls counted like the Map's. */
+async function sqliteAdapter(): Promise<new (model: string) => Adapter> {
+  const store = createSqliteStore({ file: 'anchor.sqlite' });
+  await store.init();
+  const Base = oidcAdapterFactory(store);
+  return class CountedAdapter extends Base {
+    override upsert(...a: Parameters<Adapter['upsert']>) { count(`upsert ${this.model}`); return super.upsert(...a); }
+    override find(id: string) { count(`find ${this.model}`); return super.find(id); }
+    override findByUid(uid: string) { count(`findByUid ${this.model}`); return super.findByUid(uid); }
+    override consume(id: string) { count(`consume ${this.model}`); return super.consume(id); }
+    override destroy(id: string) { count(`destroy ${this.model}`); return super.destroy(id); }
+    override revokeByGrantId(grantId: string) { count(`revokeByGrantId ${this.model}`); return super.revokeByGrantId(grantId); }
+  };
+}
+
 const { privateKey } = await generateKeyPair('ES256', { extractable: true });
 const jwk = await exportJWK(privateKey);
 
 const provider = new Provider(issuer, {
-  adapter: MapAdapter,
+  adapter: process.env.ANCHOR_STORE === 'sqlite' ? await sqliteAdapter() : MapAdapter,
   clients: [{
     ...ANCHOR_CLIENT,
     redirect_uris: [ANCHOR_REDIRECT],

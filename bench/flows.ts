@@ -14,7 +14,7 @@ import { BENCH_ADMIN_TOKEN } from './processes.js';
 
 export const REDIRECT_URI = 'https://rp.example/cb';
 /** Distinct partner users, so accounts and sessions are not all one record. */
-const USERS = 1000;
+export const USERS = 1000;
 
 export interface Sample {
   /** The redemption request (A), or the authorization request that issues the code (B). */

@@ -124,11 +124,11 @@ export async function startHandoff(opts: { mongodbUri?: string; nodeArgs?: strin
 }
 
 /** bench/anchor.ts: plain oidc-provider, in a process of its own. */
-export async function startAnchor(): Promise<Served> {
+export async function startAnchor(anchorStore: 'memory' | 'sqlite' = 'memory'): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), 'handoff-anchor-'));
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  return served(process.execPath, ['--import', TSX, join(ROOT, 'bench', 'anchor.ts')], { PORT: String(port), ISSUER: issuer }, dir, issuer);
+  return served(process.execPath, ['--import', TSX, join(ROOT, 'bench', 'anchor.ts')], { PORT: String(port), ISSUER: issuer, ANCHOR_STORE: anchorStore }, dir, issuer);
 }
 
 /** The project's MongoDB wire test server in its own process; resolves to its pid and URI. */

@@ -6,13 +6,13 @@
  * alike. Server CPU comes from /proc, store operations are counted inside the
  * servers. It is a benchmark, never a test: it asserts nothing about speed.
  *
- *   npm run bench [-- --store sqlite|mongodb] [--scale | --soak | --profile | --password-timing]
+ *   npm run bench [-- --store sqlite|mongodb] [--anchor-store memory|sqlite] [--scale | --soak | --profile | --password-timing]
  *
  * Env knobs: BENCH_ROUNDS (6), BENCH_LOGINS per round (150), BENCH_CC per
  * round (300), BENCH_WARMUP_S (10), BENCH_CONCURRENCY (8).
  */
 import { parseArgs } from 'node:util';
-import { anchorTarget, clientCredentialsTarget, twoStepTarget } from './flows.js';
+import { anchorTarget, clientCredentialsTarget, twoStepTarget, USERS } from './flows.js';
 import { drive, percentile, Tally } from './load.js';
 import { startAnchor, startHandoff, startStore, type StoreKind } from './processes.js';
 import { peakRssMb, treeCpuMs, treePeakRssMb } from './proc.js';
@@ -20,6 +20,7 @@ import { peakRssMb, treeCpuMs, treePeakRssMb } from './proc.js';
 const { values: opts } = parseArgs({
   options: {
     store: { type: 'string', default: 'sqlite' },
+    'anchor-store': { type: 'string', default: 'memory' },
     scale: { type: 'boolean', default: false },
     soak: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
@@ -28,6 +29,8 @@ const { values: opts } = parseArgs({
 });
 const kind = opts.store as StoreKind;
 if (kind !== 'sqlite' && kind !== 'mongodb') throw new Error('--store must be sqlite or mongodb');
+const anchorStore = opts['anchor-store'] as 'memory' | 'sqlite';
+if (anchorStore !== 'memory' && anchorStore !== 'sqlite') throw new Error('--anchor-store must be memory or sqlite');
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 export const CONCURRENCY = num('BENCH_CONCURRENCY', 8);
@@ -42,15 +45,19 @@ const f = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '
 async function compare(): Promise<void> {
   const store = await startStore(kind);
   const handoff = await startHandoff({ mongodbUri: store.mongodbUri });
-  const anchor = await startAnchor();
+  const anchor = await startAnchor(anchorStore);
   try {
     const a = new Tally(await twoStepTarget(handoff.issuer), handoff, CONCURRENCY);
     const b = new Tally(await anchorTarget(anchor.issuer), anchor, CONCURRENCY);
     const c = new Tally(await clientCredentialsTarget(handoff.issuer), handoff, CONCURRENCY);
 
     const warmEnd = performance.now() + WARMUP_MS;
-    while (performance.now() < warmEnd) {
-      await drive(a.target, 40, CONCURRENCY, 5000);
+    // Also until every bench user has logged in once: the measured logins are
+    // then all returning users, whatever the machine's speed (a first login
+    // also writes the partner subject).
+    let warmLogins = 0;
+    while (performance.now() < warmEnd || warmLogins < USERS) {
+      warmLogins += (await drive(a.target, 40, CONCURRENCY, 5000)).done;
       await drive(b.target, 40, CONCURRENCY, 5000);
       await drive(c.target, 80, CONCURRENCY, 5000);
     }
@@ -72,7 +79,7 @@ async function compare(): Promise<void> {
       + `key p50 ${f(percentile(t.keyMs, 50)).padStart(6)} ms  p99 ${f(percentile(t.keyMs, 99)).padStart(6)} ms  `
       + `store ops ${f(t.opsPerUnit, 1).padStart(5)} (+${f(t.counterOpsPerUnit, 1)} counters)  http ${f(t.requestsPerUnit, 1).padStart(4)}  peak rss ${Number.isFinite(rss) ? f(rss, 0) : '-'} MiB`,
     );
-    console.log(`store ${kind}, concurrency ${CONCURRENCY}, ${ROUNDS} interleaved rounds after ${WARMUP_MS / 1000} s warm-up; cpu = server process tree per unit`);
+    console.log(`store ${kind} (anchor: ${anchorStore === 'memory' ? 'Map' : 'SQLite'}), concurrency ${CONCURRENCY}, ${ROUNDS} interleaved rounds after ${WARMUP_MS / 1000} s warm-up; cpu = server process tree per unit`);
     row('A two-step login', a, rssA);
     row('B anchor login', b, rssB);
     row('C client_credentials', c, NaN);
