@@ -2,7 +2,7 @@
  * pino with the places secrets travel redacted, so a debug level can never
  * print a password, a client secret, a one-time code or a token.
  */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /** Field names that carry a secret wherever they appear (top level or one level down). */
 const SECRET_FIELDS = [
@@ -10,13 +10,40 @@ const SECRET_FIELDS = [
   'code_verifier', 'client_assertion', 'subject_token', 'payload', 'preauth_payload', 'assertion', 'authorization', 'cookie',
 ];
 
-export const REDACT_PATHS = [
-  ...SECRET_FIELDS.flatMap((name) => [name, `*.${name}`]),
-  'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie',
-];
+const SECRETS = new Set(SECRET_FIELDS);
+const CENSOR = '[redacted]';
+/** Deep enough for `req.headers.authorization` and one level more. */
+const MAX_DEPTH = 4;
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+/**
+ * The value with every property named in SECRET_FIELDS censored, at any
+ * depth up to MAX_DEPTH (pino's own `redact` paths cover less, at about ten
+ * times the cost per line). Nothing is copied unless something is censored,
+ * and the caller's object is never changed.
+ */
+export function censorSecrets(value: unknown, depth = 0): unknown {
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const next = censorSecrets(item, depth + 1);
+      if (next !== item) (copy ??= [...value])[i] = next;
+    });
+    return copy ?? value;
+  }
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    const next = SECRETS.has(key) ? CENSOR : censorSecrets(item, depth + 1);
+    if (next !== item) (copy ??= { ...value })[key] = next;
+  }
+  return copy ?? value;
+}
+
+/** The standalone server's logger: stdout unless a destination is given. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = { level, formatters: { log: (object: Record<string, unknown>) => censorSecrets(object) as Record<string, unknown> } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Percent-decodes one segment as far as it goes; a malformed escape stays as sent. */

@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import { pino } from 'pino';
+import { createLogger } from '../server/log.js';
 import { Browser } from './support/browser.js';
 import {
   basic, createAccount, exchange, grantRequest, hmacBody, nativeRequest, passwordPayload, pkce, readHandoff, registerClient,
@@ -32,6 +33,26 @@ function assertAbsent(log: string, what: string, value: string): void {
     assert.ok(!log.includes(form), `${what} appears in the log`);
   }
 }
+
+describe('the standalone logger', () => {
+  it('censors secret-named fields at any depth, in objects and arrays, without changing what it was given', () => {
+    const chunks: string[] = [];
+    const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { chunks.push(String(chunk)); done(); } }));
+    const line = {
+      password: 'pw-1', kept: 'visible-1',
+      req: { headers: { authorization: 'Bearer tok-2', cookie: 'c=3', host: 'visible-2' } },
+      list: [{ client_secret: 'sec-4', note: 'visible-3' }],
+      deep: { a: { b: { payload: 'pay-5' } } },
+    };
+    const before = JSON.stringify(line);
+    logger.info(line, 'x');
+    const text = chunks.join('');
+    for (const secret of ['pw-1', 'tok-2', 'c=3', 'sec-4', 'pay-5']) assert.ok(!text.includes(secret), `${secret} in ${text}`);
+    for (const shown of ['visible-1', 'visible-2', 'visible-3']) assert.ok(text.includes(shown), `${shown} missing from ${text}`);
+    assert.equal(text.match(/\[redacted\]/g)?.length, 5);
+    assert.equal(JSON.stringify(line), before, 'the caller\'s object is unchanged');
+  });
+});
 
 for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
   describe(`nothing secret in any log line (${kind})`, () => {
