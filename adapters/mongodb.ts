@@ -172,6 +172,8 @@ export async function createMongoStore(opts: {
     },
     async hit(collection: string, id: string, windowEndsAt: number, amount = 1) {
       const c = (await coll(collection)) as unknown as Collection<CounterDoc>;
+      // A read (a check before the work it limits) writes nothing: a missing or ended counter is 0.
+      if (amount === 0) return (await c.findOne({ _id: id, expiresAt: { $gt: new Date() } }))?.n ?? 0;
       for (let attempt = 0; ; attempt++) {
         try {
           // One findAndModify: increments a live counter, or creates it.

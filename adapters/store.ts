@@ -65,7 +65,7 @@ export interface Store {
   /**
    * Adds `amount` (default 1; 0 reads) to the counter `id` and returns its new
    * value, in one atomic store operation: of N concurrent hits exactly one
-   * sees each value. A counter that does not exist yet, or whose window has
+   * sees each value. A read (`amount` 0) writes nothing. A counter that does not exist yet, or whose window has
    * ended, starts from zero and lives until `windowEndsAt` (epoch ms). Used
    * for rate limits shared by every instance on one store. Counters live in
    * their own collections and are never read with `get`.
