@@ -21,10 +21,23 @@ export const CLIENT_CACHE_MS = 3000;
 const MAX_ENTRIES = 1000;
 
 interface Entry {
-  /** The record as JSON: parsing it is cheaper than structuredClone, and each caller gets its own copy. */
-  json: string;
+  /**
+   * Deep-frozen and shared by every caller: oidc-provider reads a client
+   * several times per request, and a copy for each read (JSON.parse) cost
+   * more than the store read it replaced. Frozen, so a caller that tried to
+   * change it would fail loudly instead of changing everyone's copy.
+   */
+  record: StoredRecord<unknown>;
   expiresAt: number | null | undefined;
   until: number;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
 }
 
 export function withClientCache(store: Store, ttlMs = CLIENT_CACHE_MS): Store {
@@ -55,15 +68,14 @@ export function withClientCache(store: Store, ttlMs = CLIENT_CACHE_MS): Store {
       const now = Date.now();
       const hit = entries.get(id);
       if (hit && hit.until > now && (hit.expiresAt == null || hit.expiresAt > now)) {
-        // A copy: callers may change what they get without touching the cache.
-        return JSON.parse(hit.json) as StoredRecord<T>;
+        return hit.record as StoredRecord<T>;
       }
       if (hit) entries.delete(id);
       const started = generation;
       const record = await store.get<T>(collection, id);
       if (record && generation === started) {
         if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
-        entries.set(id, { json: JSON.stringify(record), expiresAt: record.expiresAt, until: now + ttlMs });
+        entries.set(id, { record: deepFreeze(record), expiresAt: record.expiresAt, until: now + ttlMs });
       }
       return record;
     },

@@ -92,10 +92,13 @@ describe('client cache across instances and overlapping writes', () => {
     assert.equal(await nameOf(a, 'shared'), undefined, 'a deletion is seen at once where it was made');
   });
 
-  it('what a caller gets is a copy: changing it does not change the cache', async () => {
+  it('what callers get is shared and frozen: a change throws and the cache keeps its value', async () => {
     await a.put(CLIENT_COLLECTION, record('copied', 'original'));
-    const got = await a.get<{ client_name: string }>(CLIENT_COLLECTION, 'copied');
-    got!.data.client_name = 'changed by a caller';
+    for (let i = 0; i < 2; i++) {
+      const got = await a.get<{ client_name: string; jwks?: unknown }>(CLIENT_COLLECTION, 'copied');
+      assert.throws(() => { got!.data.client_name = 'changed by a caller'; }, TypeError);
+      assert.throws(() => { got!.data.jwks = {}; }, TypeError);
+    }
     assert.equal(await nameOf(a, 'copied'), 'original');
   });
 
