@@ -7,6 +7,27 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AdminApi } from './http.js';
 
+/**
+ * `--secret -x…` as `--secret=-x…`: parseArgs refuses a value that starts
+ * with a dash as ambiguous, and generated secrets (base64url) start with one
+ * once in 64. Only for options that take a value, so a forgotten value before
+ * a real flag is still bad usage when that flag is known.
+ */
+function withDashValues(argv: string[], options: Record<string, Option>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
+    const next = argv[i + 1];
+    const takesValue = name !== undefined && options[name]?.type === 'string';
+    if (takesValue && next !== undefined && next.startsWith('-') && next !== '--' && !(next.startsWith('--') && next.slice(2).split('=')[0]! in options)) {
+      out.push(`${arg}=${next}`);
+      i += 1;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 /** Bad usage: exit code 2. */
 export class UsageError extends Error {}
 
@@ -105,7 +126,7 @@ export function parse(group: Group, command: Command, argv: string[], env: NodeJ
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: withDashValues(argv, options),
       strict: true,
       allowPositionals: true,
       options: Object.fromEntries(Object.entries(options).map(([name, o]) => [name, {

@@ -6,12 +6,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Browser } from './support/browser.js';
-import { createAccount, passwordPayload, REDIRECT_URI } from './support/preauth.js';
+import { createAccount, passwordPayload, PREAUTH_GRANT, REDIRECT_URI } from './support/preauth.js';
 import { closeMongo, startServer, type StoreKind, type TestServer } from './support/server.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -245,6 +246,23 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
         '--provider', 'password', '--payload', passwordPayload(`dave-${kind}`, 'dave-password')], env);
       assert.equal(badSecret.code, 1);
       assert.match(badSecret.stderr, /invalid_client.*\(HTTP 401\)/);
+    });
+
+    it('a secret that starts with a dash (one generated secret in 64 does) is a value, not a flag', async () => {
+      const secret = `-${randomBytes(24).toString('base64url')}`;
+      const created = await server.admin('POST', '/admin/clients', {
+        redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', PREAUTH_GRANT], response_types: ['code'],
+        preauth_providers: ['password'], client_secret: secret,
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      await createAccount(server, `dash-${kind}`, 'dash-password');
+      const step1 = await cli(['preauth', '--client', created.body.client_id, '--secret', secret,
+        '--provider', 'password', '--payload', passwordPayload(`dash-${kind}`, 'dash-password')], env);
+      ok(step1, 'preauth');
+      assert.ok(step1.stdout.trim().startsWith(`${server.issuer}/preauth/`), step1.stdout);
+      const missing = await cli(['preauth', '--client', created.body.client_id, '--secret', '--provider', 'password',
+        '--payload', passwordPayload(`dash-${kind}`, 'dash-password')], env);
+      assert.equal(missing.code, 2, 'a known flag where the value should be is still bad usage');
     });
 
     it('handoffs revoke of an unknown id: 404, exit 1', async () => {
