@@ -6,7 +6,8 @@
  * tombstones, replay markers, rate-limit counters), ids hashed to 64 hex as
  * the server stores them. It also reports the WAL bytes one put writes and
  * how long one PASSIVE checkpoint of that WAL takes (the server runs it off
- * the main thread). A benchmark for choosing the layout, never a test.
+ * the main thread), and the longest event-loop stall while N expired
+ * records are swept. A benchmark for choosing the layout, never a test.
  *
  * Env knobs: STORE_OPS_N (operations per kind, 4000), STORE_OPS_PREFILL
  * (records already in the store, 20000), STORE_OPS_REPEAT (best of, 3).
@@ -15,6 +16,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { createSqliteStore } from '../adapters/sqlite.js';
 import type { Store, StoredRecord } from '../adapters/store.js';
@@ -22,6 +25,8 @@ import type { Store, StoredRecord } from '../adapters/store.js';
 const N = Number(process.env.STORE_OPS_N ?? 4000);
 const PREFILL = Number(process.env.STORE_OPS_PREFILL ?? 20_000);
 const REPEAT = Number(process.env.STORE_OPS_REPEAT ?? 3);
+// replaces, consumes and deletes each pick distinct prefilled records
+if (PREFILL < 4 * N) throw new Error('STORE_OPS_PREFILL must be at least 4 × STORE_OPS_N');
 
 const hex = (s: string) => createHash('sha256').update(s).digest('hex');
 const filler = (bytes: number) => randomBytes(Math.ceil(bytes * 0.75)).toString('base64url').slice(0, bytes);
@@ -93,6 +98,28 @@ async function once(): Promise<Record<string, number>> {
       (c, r) => store.insertNew(c, r));
     out.findBy = await time(N, (i) => ['handoffs', hex(`h${7 * (i % 2800) + 5}`).slice(0, 36)] as const, (c, v) => store.findBy(c, 'userCode', v));
     out.delete = await time(N, (i) => key(i * 3 + 1), (c, id) => store.delete(c, id));
+    // A minute's expired records at a busy time: the longest the event loop waits while they are swept.
+    for (let i = 0; i < N; i++) {
+      const [c, r] = record(PREFILL + N + i);
+      await store.put(c, { ...r, expiresAt: Date.now() - 1 });
+    }
+    const longestStall = async (during: () => Promise<unknown>) => {
+      const loop = monitorEventLoopDelay({ resolution: 1 });
+      loop.enable();
+      await sleep(20);
+      await during();
+      await sleep(20);
+      loop.disable();
+      return loop.max / 1e6;
+    };
+    let removed = 0;
+    out.sweepLongestStallMs = await longestStall(async () => {
+      const began = process.hrtime.bigint();
+      removed = await store.sweep();
+      out.sweepPerRow = Number(process.hrtime.bigint() - began) / 1000 / removed;
+    });
+    // The same measure over as long a pause with nothing to do: the floor the machine itself sets.
+    out.idleLongestStallMs = await longestStall(() => sleep(removed * out.sweepPerRow / 1000));
     return out;
   } finally {
     await store.close();
@@ -106,7 +133,7 @@ console.log(`store-ops: N=${N} per kind, ${PREFILL} records prefilled, best of $
 const lines: string[] = [];
 for (const key of Object.keys(runs[0])) {
   const best = Math.min(...runs.map((r) => r[key]));
-  const unit = key === 'walBytesPerPut' ? 'B' : key.startsWith('checkpoint') ? 'ms' : 'µs/op';
+  const unit = key === 'walBytesPerPut' ? 'B' : key.includes('Ms') ? 'ms' : 'µs/op';
   console.log(`${key.padEnd(24)} ${best.toFixed(1).padStart(10)} ${unit}`);
   lines.push(`${key}=${best.toFixed(1)}`);
 }
