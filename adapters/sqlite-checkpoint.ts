@@ -47,12 +47,19 @@ export interface Checkpointer {
  */
 export function startCheckpointer(file: string, intervalMs: number, fallback: () => void): Checkpointer {
   let timer: NodeJS.Timeout | undefined;
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file, intervalMs } });
+  const onThisThread = () => {
+    timer ??= setInterval(fallback, intervalMs).unref();
+  };
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file, intervalMs } });
+  } catch {
+    onThisThread();
+    return { stop: async () => clearInterval(timer) };
+  }
   worker.unref();
   const exited = once(worker, 'exit').catch(() => undefined);
-  worker.on('error', () => {
-    timer ??= setInterval(fallback, intervalMs).unref();
-  });
+  worker.on('error', onThisThread);
   return {
     async stop() {
       clearInterval(timer);

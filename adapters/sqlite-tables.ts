@@ -143,10 +143,15 @@ export class Table {
     if (cached) return cached;
     const column = COLUMNS[field];
     let built = true;
+    // A look-up does not wait for the write lock for the sake of an index.
+    const patience = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
     try {
       createIndex(this.db, this.collection, column);
     } catch {
       built = false;
+    } finally {
+      this.db.pragma(`busy_timeout = ${patience}`);
     }
     const t = quote(tableName(this.collection));
     const stmts = {

@@ -83,6 +83,29 @@ describe('sqlite layout: one table per collection', () => {
     }
   });
 
+  it('a look-up by a field not indexed yet answers while another process holds the write lock, and builds the index later', async () => {
+    const file = join(dir, 'locked.sqlite');
+    const store = await open(file);
+    try {
+      await store.put('handoffs', { id: 'h1', data: 1, sub: 's1' });
+      await store.put('handoffs', { id: 'h2', data: 2, sub: 's2' });
+      const other = new Database(file);
+      other.exec('BEGIN EXCLUSIVE');
+      try {
+        assert.deepEqual((await store.findBy('handoffs', 'sub', 's1')).map((r) => r.id), ['h1'], 'a scan this time');
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      const indexes = () => inspect(file, (db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?").pluck().all(tableName('handoffs')));
+      assert.ok(!indexes().some((n) => String(n).endsWith(':sub')));
+      assert.deepEqual((await store.findBy('handoffs', 'sub', 's2')).map((r) => r.id), ['h2']);
+      assert.ok(indexes().some((n) => String(n).endsWith(':sub')), 'built at the next look-up');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('sweep removes every expired row, in chunks, and counts them exactly', async () => {
     const store = await open(join(dir, 'sweep.sqlite'));
     try {
