@@ -74,7 +74,8 @@ function createIndex(db: Database.Database, collection: string, column: string):
 /** Creates the collection's table and the indexes of its known look-ups, unless it exists. */
 export function createTable(db: Database.Database, collection: string): void {
   if (collection.includes('\0')) throw new Error('a collection name cannot contain NUL');
-  const columns = ALL_COLUMNS.map((c) => (c === 'id' ? 'id TEXT PRIMARY KEY NOT NULL' : c === 'data' ? 'data TEXT NOT NULL' : c)).join(', ');
+  // INTEGER affinity stores the driver's doubles as integers, as the old table did.
+  const columns = ['id TEXT PRIMARY KEY NOT NULL', 'data TEXT NOT NULL', 'expires_at INTEGER', 'consumed_at INTEGER', ...ALL_COLUMNS.slice(4).map((c) => `${c} TEXT`)].join(', ');
   db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS ${quote(tableName(collection))} (${columns})`);
     // The sweeper deletes expired rows through this one, in small chunks.
