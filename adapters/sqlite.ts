@@ -70,6 +70,7 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpo
   db.pragma('wal_autocheckpoint = 0');
 
   let ready = false;
+  let closing = false;
   let timer: NodeJS.Timeout | undefined;
   let checkpointer: Checkpointer | undefined;
   const tables = new Map<string, Table>();
@@ -100,9 +101,10 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpo
   async function sweepAll(): Promise<number> {
     let removed = 0;
     for (const collection of collections(db)) {
+      if (closing) return removed;
       const t = table(collection, true);
       for (;;) {
-        if (!db.open) return removed;
+        if (closing) return removed;
         const n = t.sweepChunk.run(Date.now(), SWEEP_CHUNK).changes;
         removed += n;
         if (n < SWEEP_CHUNK) break;
@@ -185,6 +187,9 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpo
     },
     async close() {
       clearInterval(timer);
+      // A sweep in progress stops at its next step rather than find the connection gone.
+      closing = true;
+      await sweeping;
       // The worker's connection goes first, so the store's is the last and
       // closing it folds the WAL back into the file.
       await checkpointer?.stop();

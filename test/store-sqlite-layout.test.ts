@@ -118,6 +118,14 @@ describe('sqlite layout: one table per collection', () => {
       await store.close();
     }
   });
+  it('close() during a sweep ends it between steps, without an error', async () => {
+    const store = await open(join(dir, 'sweep-close.sqlite'));
+    for (let i = 0; i < 500; i++) await store.put('bulk', { id: `e${i}`, data: i, expiresAt: Date.now() - 1000 });
+    const sweeping = store.sweep();
+    await store.close();
+    const removed = await sweeping;
+    assert.ok(removed >= 0 && removed <= 500, String(removed));
+  });
 });
 
 describe('sqlite upgrade from the single records table', () => {
