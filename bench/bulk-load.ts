@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { createTable, quote, tableName } from '../adapters/sqlite-tables.js';
 import type { StoreKind } from './processes.js';
 
 const CLIENTS = 100;
@@ -41,8 +42,9 @@ export async function bulkLoad(kind: StoreKind, where: { dataDir: string; mongod
     // Random ids land all over the B-tree: a large page cache keeps the load from thrashing.
     db.pragma('cache_size = -262144');
     db.pragma('synchronous = OFF');
-    const insert = db.prepare(`INSERT INTO records (collection, id, data, expires_at, consumed_at, client_id, sub)
-      VALUES ('handoffs', @id, @data, @expiresAt, NULL, @clientId, @sub)`);
+    createTable(db, 'handoffs'); // the server may not have written a handoff yet
+    const insert = db.prepare(`INSERT INTO ${quote(tableName('handoffs'))} (id, data, expires_at, consumed_at, client_id, sub)
+      VALUES (@id, @data, @expiresAt, NULL, @clientId, @sub)`);
     const batch = db.transaction((start: number, end: number) => {
       for (let i = start; i < end; i++) insert.run(filler(i, expiresAt));
     });

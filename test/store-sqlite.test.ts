@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { openStore } from '../adapters/index.js';
 import { createSqliteStore } from '../adapters/sqlite.js';
+import { tableName } from '../adapters/sqlite-tables.js';
 import { storeContract } from './store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'handoff-sqlite-'));
@@ -113,7 +114,7 @@ describe('sqlite specifics', () => {
       await sleep(150);
       const db = new Database(file, { readonly: true });
       try {
-        const ids = db.prepare('SELECT id FROM records ORDER BY id').pluck().all();
+        const ids = db.prepare(`SELECT id FROM "${tableName('m')}" ORDER BY id`).pluck().all();
         assert.deepEqual(ids, ['live']);
       } finally {
         db.close();

@@ -1,0 +1,206 @@
+/**
+ * The embedded store's layout (adapters/sqlite-tables.ts), its upgrade from
+ * the single `records` table (sqlite-migrate.ts) and its checkpoints in a
+ * worker thread (sqlite-checkpoint.ts).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { createSqliteStore } from '../adapters/sqlite.js';
+import { tableName } from '../adapters/sqlite-tables.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'handoff-layout-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function open(file: string, opts: { checkpointIntervalMs?: number } = {}) {
+  const store = createSqliteStore({ file, ...opts });
+  await store.init();
+  return store;
+}
+
+function inspect<T>(file: string, fn: (db: Database.Database) => T): T {
+  const db = new Database(file, { readonly: true });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** The first layout, as the previous release created it. */
+const OLD_SCHEMA = `
+CREATE TABLE records (
+  collection TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER, consumed_at INTEGER,
+  grant_id TEXT, uid TEXT, user_code TEXT, sub TEXT, client_id TEXT,
+  PRIMARY KEY (collection, id)
+) WITHOUT ROWID;
+CREATE INDEX records_expires_at ON records (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX records_grant_id ON records (collection, grant_id) WHERE grant_id IS NOT NULL;
+CREATE INDEX records_uid ON records (collection, uid) WHERE uid IS NOT NULL;
+CREATE INDEX records_user_code ON records (collection, user_code) WHERE user_code IS NOT NULL;
+CREATE INDEX records_sub ON records (collection, sub) WHERE sub IS NOT NULL;
+CREATE INDEX records_client_id ON records (collection, client_id) WHERE client_id IS NOT NULL;
+`;
+
+describe('sqlite layout: one table per collection', () => {
+  it('collections differing only in case, or in the escape character, stay apart', async () => {
+    const store = await open(join(dir, 'names.sqlite'));
+    try {
+      const names = ['oidc_Session', 'oidc_session', 'oidc_^session', 'OIDC_SESSION', 'a"b', 'a b;--', 'é'];
+      for (const name of names) await store.put(name, { id: 'same', data: name });
+      for (const name of names) {
+        assert.equal((await store.get(name, 'same'))?.data, name);
+        assert.equal((await store.list(name)).length, 1, name);
+      }
+      assert.equal(new Set(names.map(tableName)).size, names.length);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('look-ups by an index field use an index, for known and unknown collections alike', async () => {
+    const file = join(dir, 'plans.sqlite');
+    const store = await open(file);
+    try {
+      await store.put('handoffs', { id: 'h', data: 1, userCode: 'pub', clientId: 'c', sub: 's' });
+      await store.put('somewhere_new', { id: 'x', data: 1, grantId: 'g' });
+      assert.equal((await store.findBy('handoffs', 'userCode', 'pub')).length, 1);
+      assert.equal((await store.findBy('somewhere_new', 'grantId', 'g')).length, 1, 'the first look-up builds the index');
+      const plan = (collection: string, column: string) => inspect(file, (db) =>
+        (db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM "${tableName(collection)}" WHERE ${column} = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY id`)
+          .all('v', 0) as { detail: string }[]).map((r) => r.detail).join('; '));
+      assert.match(plan('handoffs', 'user_code'), /USING INDEX/);
+      assert.match(plan('handoffs', 'client_id'), /USING INDEX/);
+      assert.match(plan('somewhere_new', 'grant_id'), /USING INDEX/);
+      const indexes = inspect(file, (db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?").pluck().all(tableName('handoffs')));
+      assert.ok(!indexes.some((n) => String(n).endsWith(':sub')), `a handoff's sub is written but never looked up: ${indexes.join(', ')}`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a look-up by a field not indexed yet answers while another process holds the write lock, and builds the index later', async () => {
+    const file = join(dir, 'locked.sqlite');
+    const store = await open(file);
+    try {
+      await store.put('handoffs', { id: 'h1', data: 1, sub: 's1' });
+      await store.put('handoffs', { id: 'h2', data: 2, sub: 's2' });
+      const other = new Database(file);
+      other.exec('BEGIN EXCLUSIVE');
+      try {
+        assert.deepEqual((await store.findBy('handoffs', 'sub', 's1')).map((r) => r.id), ['h1'], 'a scan this time');
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      const indexes = () => inspect(file, (db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?").pluck().all(tableName('handoffs')));
+      assert.ok(!indexes().some((n) => String(n).endsWith(':sub')));
+      assert.deepEqual((await store.findBy('handoffs', 'sub', 's2')).map((r) => r.id), ['h2']);
+      assert.ok(indexes().some((n) => String(n).endsWith(':sub')), 'built at the next look-up');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('sweep removes every expired row, in chunks, and counts them exactly', async () => {
+    const store = await open(join(dir, 'sweep.sqlite'));
+    try {
+      for (let i = 0; i < 250; i++) await store.put('bulk', { id: `e${i}`, data: i, expiresAt: Date.now() - 1000, clientId: 'c' });
+      await store.put('bulk', { id: 'live', data: 1, expiresAt: Date.now() + 60_000, clientId: 'c' });
+      await store.put('other', { id: 'e', data: 1, expiresAt: Date.now() - 1000 });
+      assert.equal(await store.sweep(), 251);
+      assert.equal(await store.deleteBy('bulk', 'clientId', 'c'), 1, 'only the live row was left');
+    } finally {
+      await store.close();
+    }
+  });
+  it('close() during a sweep ends it between steps, without an error', async () => {
+    const store = await open(join(dir, 'sweep-close.sqlite'));
+    for (let i = 0; i < 500; i++) await store.put('bulk', { id: `e${i}`, data: i, expiresAt: Date.now() - 1000 });
+    const sweeping = store.sweep();
+    await store.close();
+    const removed = await sweeping;
+    assert.ok(removed >= 0 && removed <= 500, String(removed));
+  });
+});
+
+describe('sqlite upgrade from the single records table', () => {
+  it('moves clients, accounts, keys and live tokens into their tables in one go and drops the old table', async () => {
+    const file = join(dir, 'upgrade.sqlite');
+    const future = Date.now() + 3_600_000;
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    old.exec(OLD_SCHEMA);
+    const insert = old.prepare(`INSERT INTO records VALUES (@collection, @id, @data, @expires_at, @consumed_at, @grant_id, @uid, @user_code, @sub, @client_id)`);
+    const row = (r: Record<string, unknown>) => ({ expires_at: null, consumed_at: null, grant_id: null, uid: null, user_code: null, sub: null, client_id: null, ...r });
+    insert.run(row({ collection: 'oidc_Client', id: 'rp1', data: JSON.stringify({ client_id: 'rp1', redirect_uris: ['https://rp/cb'] }), client_id: 'rp1' }));
+    insert.run(row({ collection: 'accounts', id: 'sub-1', data: JSON.stringify({ username: 'ada' }), sub: 'sub-1' }));
+    insert.run(row({ collection: 'usernames', id: 'ada', data: JSON.stringify({ sub: 'sub-1' }), sub: 'sub-1' }));
+    insert.run(row({ collection: 'keys', id: 'jwks', data: JSON.stringify({ keys: [{ kid: 'k1' }] }) }));
+    insert.run(row({ collection: 'oidc_AccessToken', id: 'a'.repeat(64), data: JSON.stringify({ accountId: 'sub-1' }), expires_at: future, grant_id: 'g1', client_id: 'rp1' }));
+    insert.run(row({ collection: 'oidc_AuthorizationCode', id: 'b'.repeat(64), data: JSON.stringify({ n: 1 }), expires_at: future, consumed_at: 1234, grant_id: 'g1', client_id: 'rp1' }));
+    insert.run(row({ collection: 'oidc_Session', id: 'c'.repeat(64), data: JSON.stringify({ uid: 'u1' }), expires_at: future, uid: 'u1', sub: 'sub-1' }));
+    insert.run(row({ collection: 'oidc_AccessToken', id: 'd'.repeat(64), data: '{}', expires_at: Date.now() - 1000, grant_id: 'g1' }));
+    insert.run(row({ collection: 'ratelimits', id: 'w:1', data: '3', expires_at: future }));
+    old.close();
+
+    const store = await open(file);
+    try {
+      assert.deepEqual(await store.get('oidc_Client', 'rp1'), {
+        id: 'rp1', data: { client_id: 'rp1', redirect_uris: ['https://rp/cb'] }, clientId: 'rp1', expiresAt: null, consumedAt: null,
+      });
+      assert.deepEqual((await store.get('accounts', 'sub-1'))?.data, { username: 'ada' });
+      assert.deepEqual((await store.get('usernames', 'ada'))?.data, { sub: 'sub-1' });
+      assert.deepEqual((await store.get('keys', 'jwks'))?.data, { keys: [{ kid: 'k1' }] });
+      assert.deepEqual((await store.findBy('oidc_AccessToken', 'grantId', 'g1')).map((r) => r.id), ['a'.repeat(64)], 'the expired token stayed behind');
+      const code = await store.get('oidc_AuthorizationCode', 'b'.repeat(64));
+      assert.equal(code?.consumedAt, 1234, 'a consumed code stays consumed');
+      assert.equal(await store.consume('oidc_AuthorizationCode', 'b'.repeat(64)), undefined);
+      assert.equal((await store.findBy('oidc_Session', 'uid', 'u1'))[0]?.sub, 'sub-1');
+      assert.equal(await store.hit('ratelimits', 'w:1', future), 4, 'a counter carries on');
+      assert.equal(await store.deleteBy('oidc_AccessToken', 'clientId', 'rp1'), 1);
+    } finally {
+      await store.close();
+    }
+    const tables = inspect(file, (db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all());
+    assert.ok(!tables.includes('records'), `the old table is gone: ${tables.join(', ')}`);
+
+    const again = await open(file);
+    try {
+      assert.equal((await again.get('oidc_Client', 'rp1'))?.clientId, 'rp1', 'a second start finds the moved rows and moves nothing');
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+describe('sqlite checkpoints run in a worker thread', () => {
+  it('the WAL reaches the database file while the store is open, and no checkpoint runs on this thread', async () => {
+    const file = join(dir, 'checkpoint.sqlite');
+    const pragma = Database.prototype.pragma;
+    const here: string[] = [];
+    Database.prototype.pragma = function (this: Database.Database, source: string, options?: Database.PragmaOptions) {
+      here.push(source);
+      return pragma.call(this, source, options);
+    } as typeof pragma;
+    let store;
+    try {
+      store = await open(file, { checkpointIntervalMs: 50 });
+      const before = statSync(file).size;
+      for (let i = 0; i < 200; i++) await store.put('bulk', { id: `r${i}`, data: 'x'.repeat(1000) });
+      // Until a checkpoint, every page is only in the WAL; the database file grows by checkpoints alone.
+      const deadline = Date.now() + 10_000;
+      while (statSync(file).size <= before + 100_000 && Date.now() < deadline) await sleep(25);
+      assert.ok(statSync(file).size > before + 100_000, 'checkpointed into the database file');
+      assert.deepEqual(here.filter((p) => p.includes('wal_checkpoint')), [], 'not on the main thread');
+    } finally {
+      Database.prototype.pragma = pragma;
+      await store?.close();
+    }
+    assert.ok(!existsSync(`${file}-wal`), 'close() stopped the worker first, so the last connection removed the WAL');
+  });
+});
