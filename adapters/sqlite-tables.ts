@@ -105,6 +105,8 @@ export class Table {
   readonly countUnconsumed: Database.Statement;
   /** One statement: a new or ended window starts over at the amount, a live one adds to it. */
   readonly hit: Database.Statement;
+  /** A counter's value, read without writing (a check before the work it limits). */
+  readonly readCount: Database.Statement;
   /** Chunks keep each sweep step short, so the event loop never waits long for one. */
   readonly sweepChunk: Database.Statement;
   readonly #byField = new Map<IndexField, { findBy: Database.Statement; deleteBy: Database.Statement }>();
@@ -128,6 +130,7 @@ export class Table {
          expires_at = CASE WHEN ${t}.expires_at <= ? THEN excluded.expires_at ELSE ${t}.expires_at END
        RETURNING CAST(data AS INTEGER)`,
     ).pluck();
+    this.readCount = db.prepare(`SELECT CAST(data AS INTEGER) FROM ${t} WHERE id = ? AND expires_at > ?`).pluck();
     this.sweepChunk = db.prepare(
       `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)`,
     );

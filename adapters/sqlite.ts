@@ -179,6 +179,8 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpo
     },
     async hit(collection: string, id: string, windowEndsAt: number, amount = 1) {
       const now = Date.now();
+      // A read writes nothing: a missing or ended counter is 0.
+      if (amount === 0) return (table(collection, false)?.readCount.get(id, now) as number | undefined) ?? 0;
       return table(collection, true).hit.get(id, String(amount), windowEndsAt, now, now) as number;
     },
     async sweep() {

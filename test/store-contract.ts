@@ -188,6 +188,13 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       assert.equal(await store.hit(col(), 'k', ends), 1, 'collections are separate');
     });
 
+    it('hit with amount 0 writes nothing: reading an unknown counter leaves none behind', async () => {
+      const c = col();
+      assert.equal(await store.hit(c, 'checked', future(), 0), 0);
+      assert.deepEqual(await store.list(c), [], 'no counter was created by the read');
+      assert.equal(await store.hit(c, 'checked', future()), 1, 'the first real hit starts from zero');
+    });
+
     it('hit starts over once its window has ended', async () => {
       const c = col();
       const ends = Date.now() + 300;
