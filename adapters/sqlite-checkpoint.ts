@@ -52,7 +52,12 @@ export function startCheckpointer(file: string, intervalMs: number, fallback: ()
   };
   let worker: Worker;
   try {
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file, intervalMs } });
+    worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { driver, file, intervalMs },
+      // It allocates next to nothing: a small heap keeps the thread's memory small.
+      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 },
+    });
   } catch {
     onThisThread();
     return { stop: async () => clearInterval(timer) };
