@@ -11,7 +11,8 @@
  * seen once the entry is older than the TTL (README "Running several
  * instances"), as for client metadata.
  */
-import type { Claims } from './accounts.js';
+/** Claims as a provider asserted them (the same shape as accounts' Claims). */
+type Claims = Record<string, unknown>;
 
 export const RECENT_SUBJECT_MS = 3000;
 /** Bounded: a flood of distinct subjects cannot grow memory. */
