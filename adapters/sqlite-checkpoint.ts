@@ -6,6 +6,14 @@
  * Copying a busy second's WAL back into the database took tens of ms, all
  * of it on the main thread before.
  *
+ * The WAL only starts over from its beginning when a write finds every frame
+ * checkpointed, and under steady load the main thread keeps appending while
+ * the worker copies, so the worker alone never gets to the end and the WAL
+ * (and its index, mapped into memory) grows without bound. So after each of
+ * the worker's checkpoints the main thread checkpoints too: only the frames
+ * written meanwhile are left to copy, a short step, after which the next
+ * write restarts the WAL.
+ *
  * The worker is evaluated from source rather than loaded from a file: it
  * then runs alike from dist/ (compiled) and from TypeScript under tsx,
  * whose loader a worker does not inherit. It loads the same better-sqlite3
@@ -23,6 +31,7 @@ db.pragma('synchronous = NORMAL');
 const timer = setInterval(() => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage('checkpointed');
   } catch {
     // retried at the next tick; until then the WAL just grows
   }
@@ -65,6 +74,8 @@ export function startCheckpointer(file: string, intervalMs: number, fallback: ()
   worker.unref();
   const exited = once(worker, 'exit').catch(() => undefined);
   worker.on('error', onThisThread);
+  // The tail the worker could not reach (see the header): short, on this thread.
+  worker.on('message', () => fallback());
   return {
     async stop() {
       clearInterval(timer);

@@ -68,6 +68,8 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpo
   // No automatic checkpoint inside a commit (i.e. inside some request): a
   // worker thread checkpoints instead, see sqlite-checkpoint.ts.
   db.pragma('wal_autocheckpoint = 0');
+  // After a burst the WAL file is cut back to this size once it restarts.
+  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
 
   let ready = false;
   let closing = false;
@@ -139,7 +141,7 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpo
       }, opts.sweepIntervalMs ?? 60_000);
       timer.unref();
       // An in-memory database has no WAL to fold back.
-      if (onDisk) checkpointer = startCheckpointer(opts.file, opts.checkpointIntervalMs ?? 1000, checkpointHere);
+      if (onDisk) checkpointer = startCheckpointer(opts.file, opts.checkpointIntervalMs ?? 250, checkpointHere);
     },
     async get<T>(collection: string, id: string) {
       const row = table(collection, false)?.get.get(id, Date.now()) as Row | undefined;
