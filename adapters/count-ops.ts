@@ -10,10 +10,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Store } from './store.js';
 
-export function countingStore(store: Store, file: string): Store {
-  const counts: Record<string, number> = {};
-  process.on('SIGUSR2', () => writeFileSync(file, JSON.stringify(counts)));
-  writeFileSync(`${file}.pid`, String(process.pid));
+/** The store with every call counted into `counts`, by operation and collection (e.g. `get oidc_Client`). */
+export function countCalls(store: Store, counts: Record<string, number>): Store {
   return new Proxy(store, {
     get(target, name, receiver) {
       const value = Reflect.get(target, name, receiver);
@@ -25,4 +23,11 @@ export function countingStore(store: Store, file: string): Store {
       };
     },
   });
+}
+
+export function countingStore(store: Store, file: string): Store {
+  const counts: Record<string, number> = {};
+  process.on('SIGUSR2', () => writeFileSync(file, JSON.stringify(counts)));
+  writeFileSync(`${file}.pid`, String(process.pid));
+  return countCalls(store, counts);
 }

@@ -153,6 +153,7 @@ export class Accounts {
   async forgetSubjectsOf(clientId: string): Promise<void> {
     this.#recent.forgetClient(clientId);
     await this.store.deleteBy('subjects', 'clientId', clientId);
+    // Again after: a read under way across the deletion may have put one back.
     this.#recent.forgetClient(clientId);
   }
 

@@ -11,35 +11,21 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
-import type { Store } from '../adapters/store.js';
+import { countCalls } from '../adapters/count-ops.js';
 import { keyOfCode } from '../server/handoffs.js';
 import { Browser } from './support/browser.js';
 import { closeMongo, startServer, type StoreKind, type TestServer } from './support/server.js';
 import { exchange, grantRequest, registerClient, relyingParty, signedJwt, type RegisteredClient } from './support/preauth.js';
 
-/** Counts every call by `<operation> <collection>`. */
-function counting(counts: Map<string, number>) {
-  return (store: Store): Store => new Proxy(store, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver);
-      if (typeof value !== 'function' || typeof name !== 'string') return value;
-      return (...args: unknown[]) => {
-        const key = `${name} ${String(args[0])}`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-}
-
 for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
   describe(`store operations of one login (${kind})`, () => {
-    const counts = new Map<string, number>();
-    const ops = (key: string) => counts.get(key) ?? 0;
+    const counts: Record<string, number> = {};
+    const ops = (key: string) => counts[key] ?? 0;
+    const resetCounts = () => { for (const key of Object.keys(counts)) delete counts[key]; };
     let server: TestServer;
     let rp: RegisteredClient;
     before(async () => {
-      server = await startServer({ kind, wrapStore: counting(counts) });
+      server = await startServer({ kind, wrapStore: (store) => countCalls(store, counts) });
       rp = await registerClient(server);
     });
     after(async () => {
@@ -55,13 +41,13 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
 
     it('step 1 writes the handoff and its tombstone once; the redemption writes the handoff once and no tombstone; subjects are read once', async () => {
       const config = await relyingParty(server, rp);
-      counts.clear();
+      resetCounts();
       const url = await step1(`p-${randomUUID()}`);
       assert.equal(ops('put handoffs'), 1, 'step 1: one handoff write');
       assert.equal(ops('put handoff_tombstones'), 1, 'step 1: one tombstone write');
       assert.ok(ops('get subjects') <= 1, `step 1: at most one subject read (${ops('get subjects')})`);
 
-      counts.clear();
+      resetCounts();
       const browser = new Browser(server.issuer);
       const landing = await browser.open(url);
       assert.ok(landing.external, `ended at ${landing.url}`);
