@@ -6,10 +6,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Browser } from './support/browser.js';
 import { createAccount, passwordPayload, PREAUTH_GRANT, REDIRECT_URI } from './support/preauth.js';
@@ -73,13 +73,47 @@ describe('CLI usage', () => {
     assert.doesNotMatch((await cli(['preauth', '--help'])).stdout, /--token/, 'preauth speaks as the client, not the admin');
   });
 
-  it('npx handoff runs the package bin', { timeout: 60_000 }, async () => {
-    const child = spawn('npx', ['--no-install', 'handoff', '--help'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    const code = await new Promise((resolve) => child.on('close', resolve));
-    assert.equal(code, 0);
-    assert.ok(stdout.startsWith('Usage: handoff <command> [options]'), stdout);
+  it('npx handoff runs the package bin, also where an earlier npx left its cache entry without the shim', { timeout: 120_000 }, async () => {
+    // npm keys its npx cache entry for this folder by the path alone and never
+    // repairs it (npm/cli#9766). An `npx handoff` run before the package was
+    // installed leaves an entry like this one, with no shim; `prepare` and
+    // `pretest` run scripts/npx-entry.mjs, which drops it. A temporary npm
+    // cache keeps the user's own untouched.
+    const cache = mkdtempSync(join(tmpdir(), 'handoff-npx-'));
+    const folder = ROOT.replace(/\/$/, '');
+    const entry = join(cache, '_npx', createHash('sha512').update(folder).digest('hex').slice(0, 16));
+    const shim = join(entry, 'node_modules', '.bin', 'handoff');
+    const env = { ...process.env, npm_config_cache: cache, npm_config_local_prefix: folder, npm_command: 'ci' };
+    const run = (command: string, args: string[]) => {
+      const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const out = { stdout: '', stderr: '' };
+      child.stdout.on('data', (d) => { out.stdout += d; });
+      child.stderr.on('data', (d) => { out.stderr += d; });
+      return new Promise<Result>((resolve) => child.on('close', (code) => resolve({ code, ...out })));
+    };
+    try {
+      mkdirSync(dirname(shim), { recursive: true });
+      symlinkSync(folder, join(entry, 'node_modules', 'handoff'));
+      writeFileSync(join(entry, 'package.json'), JSON.stringify({ dependencies: { handoff: `file:${folder}` }, _npx: { packages: [folder] } }));
+
+      const repair = await run(process.execPath, [join(ROOT, 'scripts', 'npx-entry.mjs')]);
+      ok(repair, 'npx-entry.mjs');
+      assert.match(repair.stderr, /removed npx's incomplete cache entry/);
+
+      const r = await run('npx', ['--no-install', 'handoff', '--help']);
+      ok(r, 'npx handoff --help');
+      assert.ok(r.stdout.startsWith('Usage: handoff <command> [options]'), r.stdout);
+      assert.ok(lstatSync(shim).isSymbolicLink(), 'npx created the entry again, with its shim');
+
+      // A complete entry is left as it is.
+      const inode = statSync(join(entry, 'package.json')).ino;
+      const again = await run(process.execPath, [join(ROOT, 'scripts', 'npx-entry.mjs')]);
+      ok(again, 'npx-entry.mjs on a complete entry');
+      assert.equal(again.stderr, '');
+      assert.equal(statSync(join(entry, 'package.json')).ino, inode);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it('bad usage exits 2 with the reason on stderr and nothing on stdout', async () => {
