@@ -174,7 +174,7 @@ export async function createHandoff(options: HandoffOptions): Promise<HandoffSer
   // The admin web page first: its /admin/ui paths are not the JSON API's.
   app.use(adminUiRouter({ ...adminDeps, issuer }).routes());
   app.use(adminRouter({ ...adminDeps, openapi: { issuer, providers: registry.ids().map((id) => registry.get(id)!), authParams: AUTH_PARAM_NAMES } }).routes());
-  app.use(interactionRouter({ oidc, accounts }).routes());
+  app.use(interactionRouter({ oidc, accounts, loginLimit: limits.login }).routes());
   app.use(tokenBody(['/token', '/request'], maxPayload));
   app.use(capAuthorizationParams({ '/auth': 56 * 1024, '/request': maxPayload }));
   app.use(pushedPreauthResponse(pipeline));

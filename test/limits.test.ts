@@ -1,14 +1,16 @@
 /**
  * The limits of contract §1 and §3 over real HTTP, each with a small
  * configured value, on both stores: step-1 rate per client, failed
- * authentications per client and user, redemptions per client IP (no code
- * consumed when refused), and `preauth_max_pending`.
+ * authentications per client and user (and per username on the login page),
+ * redemptions per client IP (no code consumed when refused), and
+ * `preauth_max_pending`.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Browser } from './support/browser.js';
+import * as client from 'openid-client';
+import { Browser, parseForms } from './support/browser.js';
 import { closeMongo, startServer, type StoreKind, type TestServer } from './support/server.js';
-import { basic, createAccount, grantRequest, hmacBody, nativeRequest, passwordPayload, registerClient } from './support/preauth.js';
+import { basic, createAccount, grantRequest, hmacBody, nativeRequest, passwordPayload, pkce, REDIRECT_URI, registerClient, relyingParty } from './support/preauth.js';
 import { awaitFreshWindow } from './support/windows.js';
 
 after(closeMongo);
@@ -72,6 +74,42 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       const native = await nativeRequest(server, 'password', passwordPayload('bob', 'bob-password'), 'application/json', { auth: basic(rp.client_id, rp.client_secret) });
       assert.equal(native.status, 429, native.text);
       assert.equal(JSON.parse(native.text).error, 'too_many_requests');
+    });
+
+    it('RATE_LIMIT_FAILURES on the login page: failed sign-ins per username; then even the right password gets 429', async () => {
+      const server = await start({ limits: { failures: 2 } });
+      const rp = await registerClient(server);
+      await createAccount(server, 'fay', 'fay-password');
+      await createAccount(server, 'gus', 'gus-password');
+      const config = await relyingParty(server, rp);
+      const browser = new Browser(server.issuer);
+      const { challenge } = await pkce();
+      const landing = await browser.open(client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' }));
+      assert.equal(landing.external, false);
+      const form = parseForms((landing as { body: string }).body, landing.url).find((f) => f.action.endsWith('/login'));
+      assert.ok(form, 'the login form');
+      const signIn = async (username: string, password: string) => {
+        const res = await browser.post(form.action, { username, password });
+        return { status: res.status, headers: res.headers, text: await res.text() };
+      };
+      await awaitFreshWindow(15 * 60_000);
+      for (let i = 0; i < 2; i++) {
+        const wrong = await signIn('fay', 'wrong');
+        assert.equal(wrong.status, 401);
+        assert.match(wrong.text, /username or password is incorrect/);
+      }
+      const locked = await signIn('fay', 'fay-password');
+      assert.equal(locked.status, 429, 'the right password, over the limit');
+      assert.equal(locked.headers.get('location'), null, 'no sign-in');
+      assert.ok(Number(locked.headers.get('retry-after')) >= 1, `Retry-After: ${locked.headers.get('retry-after')}`);
+      assert.match(locked.text, /Too many failed sign-ins for this username/);
+      assert.ok(parseForms(locked.text, landing.url).some((f) => f.action.endsWith('/login')), 'the form is there for another username');
+      // Unknown usernames count the same, so the answers tell nothing about which exist.
+      for (let i = 0; i < 2; i++) assert.equal((await signIn('nobody', 'wrong')).status, 401);
+      assert.equal((await signIn('nobody', 'wrong')).status, 429);
+      // Another username signs in through the same form.
+      const gus = await signIn('gus', 'gus-password');
+      assert.equal(gus.status, 303, gus.text.slice(0, 200));
     });
 
     it('RATE_LIMIT_REDEEM: redemptions per client IP per minute; a refused one consumes nothing', async () => {

@@ -12,14 +12,16 @@ import { abortInteraction } from './abort.js';
 import { sendError } from './respond.js';
 import { showInteraction } from './show-interaction.js';
 import { submitConsent } from './submit-consent.js';
-import { submitLogin } from './submit-login.js';
+import { submitLogin, type LoginLimit } from './submit-login.js';
 
 export interface InteractionDeps {
   oidc: OidcProvider;
   accounts: Accounts;
+  /** Failed sign-ins per username (`RATE_LIMIT_FAILURES`). */
+  loginLimit: LoginLimit;
 }
 
-export function interactionRouter({ oidc, accounts }: InteractionDeps): Router {
+export function interactionRouter({ oidc, accounts, loginLimit }: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction' });
   // These are HTML pages: a refused form body gets a page, not JSON.
   router.use(async (ctx, next) => {
@@ -31,7 +33,7 @@ export function interactionRouter({ oidc, accounts }: InteractionDeps): Router {
     }
   });
   router.get('/:uid', showInteraction(oidc));
-  router.post('/:uid/login', submitLogin(oidc, accounts));
+  router.post('/:uid/login', submitLogin(oidc, accounts, loginLimit));
   router.post('/:uid/confirm', submitConsent(oidc));
   router.post('/:uid/abort', abortInteraction(oidc));
   router.get('/:uid/abort', abortInteraction(oidc));

@@ -2,7 +2,10 @@
 export interface LimitSettings {
   /** Step-1 requests per client per minute (`RATE_LIMIT_PREAUTH`). */
   preauth: number;
-  /** Failed step-1 authentications per client and asserted user per 15 minutes (`RATE_LIMIT_FAILURES`). */
+  /**
+   * Failed step-1 authentications per client and asserted user per 15 minutes
+   * (`RATE_LIMIT_FAILURES`); the login page counts failed sign-ins per username.
+   */
   failures: number;
   /** Redemption attempts per client IP per minute (`RATE_LIMIT_REDEEM`). */
   redeem: number;

@@ -17,15 +17,21 @@ export interface LoginView {
   base?: string;
   /** Pre-filled username (the last attempt, or the request's login_hint). */
   username?: string;
-  error?: boolean;
+  /** Why the form is shown again: wrong credentials, or too many failed sign-ins. */
+  error?: 'incorrect' | 'locked';
 }
+
+const ERRORS = {
+  incorrect: 'The username or password is incorrect.',
+  locked: 'Too many failed sign-ins for this username. Try again later.',
+};
 
 export function loginPage({ uid, clientName, logoUri, clientUri, base = '', username, error }: LoginView): string {
   const at = `${base}/interaction/${encodeURIComponent(uid)}`;
   const brand: ClientBrand = { name: clientName, logoUri, clientUri };
   return page('Sign in', `<h1>Sign in</h1>
 ${clientName ? `<p class="subtitle">to continue to ${escape(clientName)}</p>` : ''}
-${error ? '<p class="alert error" role="alert">The username or password is incorrect.</p>' : ''}
+${error ? `<p class="alert error" role="alert">${ERRORS[error]}</p>` : ''}
 <form method="post" action="${escape(`${at}/login`)}" autocomplete="on">
 <label for="username">Username</label>
 <input type="text" id="username" name="username" value="${escape(username)}" autocomplete="username" autocapitalize="none" spellcheck="false" required${username ? '' : ' autofocus'}>
