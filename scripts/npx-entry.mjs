@@ -27,6 +27,11 @@ const present = (path) => {
 };
 
 if (existsSync(entry) && !(present(join(entry, 'package.json')) && present(join(entry, 'node_modules', '.bin', 'handoff')))) {
-  rmSync(entry, { recursive: true, force: true });
-  console.error(`removed npx's incomplete cache entry for this folder (${entry}); the next \`npx handoff\` recreates it`);
+  try {
+    rmSync(entry, { recursive: true, force: true });
+    console.error(`removed npx's incomplete cache entry for this folder (${entry}); the next \`npx handoff\` recreates it`);
+  } catch (err) {
+    // Never a reason to fail the install: `node dist/cli/main.js` still works.
+    console.error(`npx's cache entry for this folder (${entry}) lacks the handoff command and could not be removed (${err.code ?? err}); remove it to use npx handoff here`);
+  }
 }
