@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { createOwnerOnly, tightenSqliteFiles } from './file-modes.js';
-import { startCheckpointer, type Checkpointer } from './sqlite-checkpoint.js';
+import { startSqliteWorker, WorkerReadError, type SqliteWorker } from './sqlite-worker.js';
 import { migrateOldLayout } from './sqlite-migrate.js';
 import { COLUMNS, collections, createTable, Table, tableExists } from './sqlite-tables.js';
 import { INDEX_FIELDS, mapOutages, type IndexField, type Store, type StoredRecord } from './store.js';
@@ -47,7 +47,8 @@ function checkField(field: IndexField): IndexField {
 
 /** Disk, lock and file failures: the store is not answering, not a bug. */
 const OUTAGE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY|CANTOPEN|PROTOCOL|NOMEM)/;
-const isOutage = (err: unknown) => err instanceof Database.SqliteError && OUTAGE.test(err.code);
+const isOutage = (err: unknown) =>
+  (err instanceof Database.SqliteError || err instanceof WorkerReadError) && OUTAGE.test(err.code ?? '');
 
 export function createSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpointIntervalMs?: number }): Store {
   return mapOutages(openSqliteStore(opts), isOutage);
@@ -66,7 +67,7 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpo
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   // No automatic checkpoint inside a commit (i.e. inside some request): a
-  // worker thread checkpoints instead, see sqlite-checkpoint.ts.
+  // worker thread checkpoints instead, see sqlite-worker.ts.
   db.pragma('wal_autocheckpoint = 0');
   // After a burst the WAL file is cut back to this size once it restarts.
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
@@ -74,7 +75,7 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpo
   let ready = false;
   let closing = false;
   let timer: NodeJS.Timeout | undefined;
-  let checkpointer: Checkpointer | undefined;
+  let worker: SqliteWorker | undefined;
   const tables = new Map<string, Table>();
 
   /**
@@ -141,7 +142,7 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpo
       }, opts.sweepIntervalMs ?? 60_000);
       timer.unref();
       // An in-memory database has no WAL to fold back.
-      if (onDisk) checkpointer = startCheckpointer(opts.file, opts.checkpointIntervalMs ?? 250, checkpointHere);
+      if (onDisk) worker = startSqliteWorker(opts.file, opts.checkpointIntervalMs ?? 250, checkpointHere);
     },
     async get<T>(collection: string, id: string) {
       const row = table(collection, false)?.get.get(id, Date.now()) as Row | undefined;
@@ -170,7 +171,12 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpo
       return rows.map((r) => fromRow<T>(r));
     },
     async countUnconsumed(collection: string) {
-      return (table(collection, false)?.countUnconsumed.get(Date.now()) as number | undefined) ?? 0;
+      const t = table(collection, false);
+      if (!t) return 0;
+      const now = Date.now();
+      // It reads every live row: on the worker's connection, off the event loop (sqlite-worker.ts).
+      const counted = worker?.read(t.countUnconsumed.source, [now]);
+      return (counted ? await counted : t.countUnconsumed.get(now)) as number;
     },
     async deleteBy(collection: string, field: IndexField, value: string) {
       checkField(field);
@@ -196,7 +202,7 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpo
       await sweeping;
       // The worker's connection goes first, so the store's is the last and
       // closing it folds the WAL back into the file.
-      await checkpointer?.stop();
+      await worker?.stop();
       if (!db.open) return;
       try {
         // Advisory statistics only; another connection holding the lock must

@@ -1,7 +1,7 @@
 /**
  * The embedded store's layout (adapters/sqlite-tables.ts), its upgrade from
  * the single `records` table (sqlite-migrate.ts) and its checkpoints in a
- * worker thread (sqlite-checkpoint.ts).
+ * worker thread (sqlite-worker.ts), which also counts whole tables.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -213,5 +213,38 @@ describe('sqlite checkpoints run in a worker thread', () => {
       await store?.close();
     }
     assert.ok(!existsSync(`${file}-wal`), 'close() stopped the worker first, so the last connection removed the WAL');
+  });
+});
+
+describe('sqlite counts of whole tables run in the worker thread', () => {
+  it('countUnconsumed reads on the worker\'s connection, never on the event loop\'s, and counts exactly', async () => {
+    const file = join(dir, 'count.sqlite');
+    const store = await open(file);
+    // A statement's methods live on one prototype per module instance: the
+    // worker loads its own, so this spy sees the main thread's reads only.
+    const probe = new Database(':memory:');
+    const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as { get: (...args: unknown[]) => unknown };
+    probe.close();
+    const get = proto.get;
+    const counted: string[] = [];
+    proto.get = function (this: { source: string }, ...args: unknown[]) {
+      if (this.source.includes('COUNT(')) counted.push(this.source);
+      return get.apply(this, args);
+    };
+    try {
+      const now = Date.now();
+      for (let i = 0; i < 30; i++) {
+        await store.put('handoffs', { id: `h${i}`, data: { i }, expiresAt: i % 3 === 0 ? now - 1000 : now + 60_000, consumedAt: i % 5 === 0 ? now : null });
+      }
+      // live (i % 3 != 0: 20 rows), and of those not consumed (i % 5 != 0: minus h5, h10, h20, h25)
+      assert.equal(await store.countUnconsumed('handoffs'), 16);
+      assert.equal(await store.countUnconsumed('no_such_collection'), 0);
+      assert.deepEqual(counted, [], 'no count ran on the main thread');
+      await store.consume('handoffs', 'h1');
+      assert.equal(await store.countUnconsumed('handoffs'), 15, 'the worker reads what the main thread wrote');
+    } finally {
+      proto.get = get;
+      await store.close();
+    }
   });
 });
