@@ -90,6 +90,7 @@ export function withClientCache(store: Store, ttlMs = CLIENT_CACHE_MS): Store {
     },
     findBy: (collection, field, value) => store.findBy(collection, field, value),
     countUnconsumed: (collection) => store.countUnconsumed(collection),
+    listUnconsumed: (collection, filter) => store.listUnconsumed(collection, filter),
     list: (collection) => store.list(collection),
     hit: (collection, id, windowEndsAt, amount) => store.hit(collection, id, windowEndsAt, amount),
   };

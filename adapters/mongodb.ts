@@ -1,6 +1,6 @@
 import { MongoClient, MongoServerError, type Collection, type Filter } from 'mongodb';
 import { MongoNetworkError, MongoNotConnectedError, MongoServerSelectionError } from 'mongodb';
-import { INDEX_FIELDS, type IndexField, type Store, type StoredRecord } from './store.js';
+import { INDEX_FIELDS, UNCONSUMED_READS, type IndexField, type Store, type StoredRecord } from './store.js';
 import { mapOutages } from './store.js';
 
 /** A rate-limit counter: a number, unlike records' JSON text. */
@@ -96,6 +96,8 @@ export async function createMongoStore(opts: {
         .createIndexes([
           { key: { expiresAt: 1 }, expireAfterSeconds: 0 },
           ...INDEX_FIELDS.map((f) => ({ key: { [f]: 1 }, sparse: true })),
+          // The unconsumed records (see UNCONSUMED_READS) under one equality prefix.
+          ...(UNCONSUMED_READS.has(name) ? [{ key: { consumedAt: 1, expiresAt: 1 } }] : []),
         ])
         .then(() => c);
       p.catch(() => ready.delete(name));
@@ -162,6 +164,11 @@ export async function createMongoStore(opts: {
     },
     async countUnconsumed(collection: string) {
       return (await coll(collection)).countDocuments({ consumedAt: null, ...live() });
+    },
+    async listUnconsumed<T>(collection: string, filter?: { field: IndexField; value: string }) {
+      const by = filter ? { [checkField(filter.field)]: filter.value } : {};
+      const docs = await (await coll(collection)).find({ consumedAt: null, ...by, ...live() }).sort({ _id: 1 }).toArray();
+      return docs.map((d) => fromDoc<T>(d));
     },
     async deleteBy(collection: string, field: IndexField, value: string) {
       return (await (await coll(collection)).deleteMany({ [checkField(field)]: value })).deletedCount;

@@ -9,7 +9,7 @@
  * counter rows the two came out alike.
  */
 import type Database from 'better-sqlite3';
-import { INDEX_FIELDS, type IndexField } from './store.js';
+import { INDEX_FIELDS, UNCONSUMED_READS, type IndexField } from './store.js';
 
 export const COLUMNS: Record<IndexField, string> = {
   grantId: 'grant_id',
@@ -42,7 +42,6 @@ const LOOKUPS: Record<string, IndexField[]> = {
   oidc_ClientCredentials: ['clientId'],
   oidc_PushedAuthorizationRequest: ['clientId'],
   handoffs: ['grantId', 'uid', 'userCode', 'clientId'],
-  handoff_tombstones: ['clientId', 'sub'],
   replay: ['clientId'],
   subjects: ['clientId'],
 };
@@ -71,6 +70,17 @@ function createIndex(db: Database.Database, collection: string, column: string):
   db.exec(`CREATE INDEX IF NOT EXISTS ${quote(indexName(collection, column))} ON ${quote(tableName(collection))} (${column}) WHERE ${column} IS NOT NULL`);
 }
 
+/**
+ * The unconsumed records of a collection of UNCONSUMED_READS: pending
+ * handoffs, without the day of redeemed ones beside them. Its name cannot
+ * clash with a column's index.
+ */
+const UNCONSUMED = 'unconsumed';
+
+function createUnconsumedIndex(db: Database.Database, collection: string): void {
+  db.exec(`CREATE INDEX IF NOT EXISTS ${quote(indexName(collection, UNCONSUMED))} ON ${quote(tableName(collection))} (expires_at) WHERE consumed_at IS NULL`);
+}
+
 /** Creates the collection's table and the indexes of its known look-ups, unless it exists. */
 export function createTable(db: Database.Database, collection: string): void {
   if (collection.includes('\0')) throw new Error('a collection name cannot contain NUL');
@@ -81,6 +91,7 @@ export function createTable(db: Database.Database, collection: string): void {
     // The sweeper deletes expired rows through this one, in small chunks.
     createIndex(db, collection, 'expires_at');
     for (const field of LOOKUPS[collection] ?? []) createIndex(db, collection, COLUMNS[field]);
+    if (UNCONSUMED_READS.has(collection)) createUnconsumedIndex(db, collection);
   }).immediate();
 }
 
@@ -102,7 +113,6 @@ export class Table {
   readonly consume: Database.Statement;
   readonly delete: Database.Statement;
   readonly list: Database.Statement;
-  readonly countUnconsumed: Database.Statement;
   /** One statement: a new or ended window starts over at the amount, a live one adds to it. */
   readonly hit: Database.Statement;
   /** A counter's value, read without writing (a check before the work it limits). */
@@ -110,6 +120,8 @@ export class Table {
   /** Chunks keep each sweep step short, so the event loop never waits long for one. */
   readonly sweepChunk: Database.Statement;
   readonly #byField = new Map<IndexField, { findBy: Database.Statement; deleteBy: Database.Statement }>();
+  readonly #unconsumed = new Map<IndexField | 'count' | undefined, Database.Statement>();
+  #unconsumedIndexed = false;
 
   constructor(private readonly db: Database.Database, readonly collection: string) {
     const t = quote(tableName(collection));
@@ -123,7 +135,6 @@ export class Table {
     this.consume = raw(`UPDATE ${t} SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL AND ${LIVE} RETURNING ${ALL_COLUMNS.join(', ')}`);
     this.delete = db.prepare(`DELETE FROM ${t} WHERE id = ?`);
     this.list = raw(`${SELECT} FROM ${t} WHERE ${LIVE} ORDER BY id`);
-    this.countUnconsumed = db.prepare(`SELECT COUNT(*) FROM ${t} WHERE consumed_at IS NULL AND ${LIVE}`).pluck();
     this.hit = db.prepare(
       `INSERT INTO ${t} (id, data, expires_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET
          data = CASE WHEN ${t}.expires_at <= ? THEN excluded.data ELSE CAST(${t}.data AS INTEGER) + CAST(excluded.data AS INTEGER) END,
@@ -164,5 +175,56 @@ export class Table {
     };
     if (built) this.#byField.set(field, stmts);
     return stmts;
+  }
+  /**
+   * Whether a collection of UNCONSUMED_READS has its index of unconsumed
+   * records, built here for a table made before that index existed: once,
+   * and like indexFor without waiting for the write lock (false then, and
+   * the next read tries again).
+   */
+  hasUnconsumedIndex(): boolean {
+    if (this.#unconsumedIndexed || !UNCONSUMED_READS.has(this.collection)) return this.#unconsumedIndexed;
+    const name = indexName(this.collection, UNCONSUMED);
+    if (!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?").get(name)) {
+      const patience = this.db.pragma('busy_timeout', { simple: true }) as number;
+      this.db.pragma('busy_timeout = 0');
+      try {
+        createUnconsumedIndex(this.db, this.collection);
+      } catch {
+        return false;
+      } finally {
+        this.db.pragma(`busy_timeout = ${patience}`);
+      }
+    }
+    return (this.#unconsumedIndexed = true);
+  }
+
+  /**
+   * Unconsumed live records (parameters: now, then the field's value),
+   * through the index of unconsumed records where the collection has one:
+   * the planner would rather take a field's index and pass over every
+   * consumed record of that client or subject.
+   */
+  listUnconsumed(field?: IndexField): Database.Statement {
+    const by = field ? ` AND ${COLUMNS[field]} = ?` : '';
+    return this.#unconsumedStatement(field, (from) => this.db.prepare(`${SELECT} FROM ${from} WHERE consumed_at IS NULL AND ${LIVE}${by} ORDER BY id`).raw());
+  }
+
+  /**
+   * How many (parameter: now), through the same index: statistics taken
+   * while the table was small can make the planner scan the whole table.
+   */
+  countUnconsumed(): Database.Statement {
+    return this.#unconsumedStatement('count', (from) => this.db.prepare(`SELECT COUNT(*) FROM ${from} WHERE consumed_at IS NULL AND ${LIVE}`).pluck());
+  }
+
+  #unconsumedStatement(key: IndexField | 'count' | undefined, prepare: (from: string) => Database.Statement): Database.Statement {
+    const cached = this.#unconsumed.get(key);
+    if (cached) return cached;
+    const indexed = this.hasUnconsumedIndex();
+    const t = quote(tableName(this.collection));
+    const statement = prepare(indexed ? `${t} INDEXED BY ${quote(indexName(this.collection, UNCONSUMED))}` : t);
+    if (indexed || !UNCONSUMED_READS.has(this.collection)) this.#unconsumed.set(key, statement);
+    return statement;
   }
 }

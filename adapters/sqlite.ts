@@ -173,10 +173,20 @@ function openSqliteStore(opts: { file: string; sweepIntervalMs?: number; checkpo
     async countUnconsumed(collection: string) {
       const t = table(collection, false);
       if (!t) return 0;
+      const count = t.countUnconsumed();
       const now = Date.now();
-      // It reads every live row: on the worker's connection, off the event loop (sqlite-worker.ts).
-      const counted = worker?.read(t.countUnconsumed.source, [now]);
-      return (counted ? await counted : t.countUnconsumed.get(now)) as number;
+      // It may read many rows: on the worker's connection, off the event loop (sqlite-worker.ts).
+      const counted = worker?.read(count.source, [now]);
+      return (counted ? await counted : count.get(now)) as number;
+    },
+    async listUnconsumed<T>(collection: string, filter?: { field: IndexField; value: string }) {
+      const field = filter && checkField(filter.field);
+      const t = table(collection, false);
+      if (!t) return [];
+      const params: unknown[] = [Date.now()];
+      if (filter) params.push(filter.value);
+      const rows = t.listUnconsumed(field).all(...params) as Row[];
+      return rows.map((r) => fromRow<T>(r));
     },
     async deleteBy(collection: string, field: IndexField, value: string) {
       checkField(field);

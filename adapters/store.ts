@@ -13,6 +13,14 @@
 export const INDEX_FIELDS = ['grantId', 'uid', 'userCode', 'sub', 'clientId'] as const;
 export type IndexField = (typeof INDEX_FIELDS)[number];
 
+/**
+ * Collections read by what is not consumed yet (`countUnconsumed`,
+ * `listUnconsumed`): pending handoffs, a few at any time among up to a day of
+ * redeemed ones kept with their payloads. Stores keep an index of exactly the
+ * unconsumed records of these, so those reads never pass over consumed ones.
+ */
+export const UNCONSUMED_READS: ReadonlySet<string> = new Set(['handoffs']);
+
 export interface StoredRecord<T = unknown> {
   id: string;
   data: T;
@@ -58,6 +66,12 @@ export interface Store {
   findBy<T>(collection: string, field: IndexField, value: string): Promise<StoredRecord<T>[]>;
   /** How many live records of the collection are not consumed yet, in one query (for gauges). */
   countUnconsumed(collection: string): Promise<number>;
+  /**
+   * Live records not consumed yet, ordered by id; with `filter`, only those
+   * whose indexed field equals the value. Of a collection in
+   * UNCONSUMED_READS, read through its index of unconsumed records.
+   */
+  listUnconsumed<T>(collection: string, filter?: { field: IndexField; value: string }): Promise<StoredRecord<T>[]>;
   /** Removes every record whose indexed field equals value; returns how many. */
   deleteBy(collection: string, field: IndexField, value: string): Promise<number>;
   /** Every live record of the collection, ordered by id. */

@@ -40,7 +40,7 @@ const KINDS: { collection: string; bytes: number; fields: (n: number) => Partial
   { collection: 'oidc_AccessToken', bytes: 800, fields: (n) => ({ grantId: hex(`g${n}`).slice(0, 43), clientId: `client-${n % 20}` }) },
   { collection: 'oidc_Interaction', bytes: 2000, fields: (n) => ({ uid: hex(`i${n}`).slice(0, 21) }) },
   { collection: 'handoffs', bytes: 1400, fields: (n) => ({ clientId: `client-${n % 20}`, sub: `client-${n % 20}|user-${n}`, userCode: hex(`h${n}`).slice(0, 36) }) },
-  { collection: 'handoff_tombstones', bytes: 300, fields: (n) => ({ clientId: `client-${n % 20}`, sub: `client-${n % 20}|user-${n}` }) },
+  { collection: 'handoff_tombstones', bytes: 300, fields: () => ({}) },
 ];
 
 /** Record number n; its kind follows from n, so any n below the count written can be found again. */

@@ -103,8 +103,7 @@ export function tombstoneRecord(key: string, h: Handoff, urlExpiresAt: number, u
   return {
     id: key,
     data: tombstoneOf(h, urlExpiresAt, used),
+    // No index fields: a tombstone is only ever read by its key.
     expiresAt: (Number.isNaN(created) ? urlExpiresAt : created) + TOMBSTONE_SECONDS * 1000,
-    clientId: h.clientId,
-    sub: h.sub,
   };
 }

@@ -146,20 +146,16 @@ export class Handoffs {
   }
 
   /**
-   * Unredeemed, unexpired handoff records. Candidates come from the small
-   * tombstones, so the payloads of redeemed handoffs (kept for up to
-   * HANDOFF_RETENTION) are never loaded just to be skipped.
+   * Unredeemed, unexpired handoff records, read through the store's index of
+   * unconsumed records: the redeemed handoffs kept beside them (up to
+   * HANDOFF_RETENTION, payloads included) are never read just to be skipped.
    */
   async #pendingRecords(filter: { clientId?: string; sub?: string }): Promise<StoredRecord<Handoff>[]> {
-    const tombstones = filter.clientId !== undefined
-      ? await this.store.findBy<Tombstone>(TOMBSTONES, 'clientId', filter.clientId)
-      : filter.sub !== undefined
-        ? await this.store.findBy<Tombstone>(TOMBSTONES, 'sub', filter.sub)
-        : await this.store.list<Tombstone>(TOMBSTONES);
-    const now = Date.now();
-    const candidates = tombstones.filter((t) => !t.data.used && t.data.expiresAt > now && (filter.sub === undefined || t.data.sub === filter.sub));
-    const records = await Promise.all(candidates.map((t) => this.store.get<Handoff>(COLLECTION, t.id)));
-    return records.filter((r): r is StoredRecord<Handoff> => !!r && isPending(r));
+    const by = filter.clientId !== undefined
+      ? { field: 'clientId' as const, value: filter.clientId }
+      : filter.sub !== undefined ? { field: 'sub' as const, value: filter.sub } : undefined;
+    const records = await this.store.listUnconsumed<Handoff>(COLLECTION, by);
+    return records.filter((r) => isPending(r) && (filter.sub === undefined || r.data.sub === filter.sub));
   }
 
   /** Unredeemed, unexpired handoffs, oldest first; both filters optional. */

@@ -5,7 +5,8 @@
  * tombstone, and a partner subject's claims are read at most once per login
  * (step 1), not again by the sign-in or the ID token. What that saves must
  * not change an answer: a used URL still fails as `used`, and a handoff that
- * goes with its session leaves a tombstone that says so.
+ * goes with its session leaves a tombstone that says so. The admin inventory
+ * reads the unconsumed handoffs alone, in one store read.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -77,6 +78,21 @@ for (const kind of ['sqlite', 'mongodb'] as StoreKind[]) {
       assert.equal((await server.store.get<{ used?: boolean }>('handoff_tombstones', key))?.data.used, true, 'its tombstone now says used');
       const late = await fetch(url, { headers: { accept: 'application/json' } });
       assert.equal((await late.json() as { reason?: string }).reason, 'used');
+    });
+
+    it('the admin inventory of unredeemed handoffs is one store read, whatever was redeemed beside them', async () => {
+      const browser = new Browser(server.issuer);
+      for (let i = 0; i < 3; i++) assert.ok((await browser.open(await step1(`r-${randomUUID()}`))).external, 'redeemed');
+      const pendingUrl = await step1(`w-${randomUUID()}`);
+      resetCounts();
+      for (const query of [`?client_id=${encodeURIComponent(rp.client_id)}`, '']) {
+        const res = await server.admin('GET', `/admin/handoffs${query}`);
+        assert.equal(res.status, 200);
+        const listed = res.body as { client_id: string }[];
+        assert.equal(listed.filter((h) => h.client_id === rp.client_id).length, 1, 'only the pending one');
+      }
+      assert.deepEqual(counts, { 'listUnconsumed handoffs': 2 }, 'no redeemed handoff and no tombstone read');
+      assert.ok((await browser.open(pendingUrl)).external);
     });
   });
 }

@@ -168,6 +168,34 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       assert.equal(await store.countUnconsumed(col()), 0);
     });
 
+    it('listUnconsumed lists live records not yet consumed, by id, optionally by one index field', async () => {
+      // 'handoffs' is read through its index of unconsumed records (UNCONSUMED_READS), any other collection as it is.
+      for (const c of [col(), 'handoffs']) {
+        const tag = randomBytes(4).toString('hex');
+        const mine = { clientId: `cl-${tag}` };
+        await store.put(c, { id: `${tag}-b`, data: 'b', expiresAt: future(), ...mine, sub: `s-${tag}` });
+        await store.put(c, { id: `${tag}-a`, data: 'a', expiresAt: future(), ...mine });
+        await store.put(c, { id: `${tag}-forever`, data: 'f', ...mine });
+        await store.put(c, { id: `${tag}-gone`, data: null, expiresAt: past(), ...mine });
+        await store.put(c, { id: `${tag}-used`, data: null, expiresAt: future(), consumedAt: Date.now(), ...mine });
+        await store.put(c, { id: `${tag}-other`, data: 'o', expiresAt: future(), clientId: `other-${tag}` });
+        const ids = async (filter?: Parameters<Store['listUnconsumed']>[1]) =>
+          (await store.listUnconsumed(c, filter)).map((r) => r.id).filter((id) => id.startsWith(tag));
+        assert.deepEqual(await ids(), [`${tag}-a`, `${tag}-b`, `${tag}-forever`, `${tag}-other`], c);
+        assert.deepEqual(await ids({ field: 'clientId', value: mine.clientId }), [`${tag}-a`, `${tag}-b`, `${tag}-forever`], c);
+        assert.deepEqual(await ids({ field: 'sub', value: `s-${tag}` }), [`${tag}-b`], c);
+        const [b] = await store.listUnconsumed<string>(c, { field: 'sub', value: `s-${tag}` });
+        assert.equal(b.data, 'b');
+        assert.equal(b.clientId, mine.clientId);
+        await store.consume(c, `${tag}-a`);
+        assert.deepEqual(await ids({ field: 'clientId', value: mine.clientId }), [`${tag}-b`, `${tag}-forever`], `${c}: a consumed record leaves the list`);
+        await store.put(c, { id: `${tag}-used`, data: null, expiresAt: future(), consumedAt: null, ...mine });
+        assert.deepEqual(await ids({ field: 'clientId', value: mine.clientId }), [`${tag}-b`, `${tag}-forever`, `${tag}-used`], `${c}: put back unconsumed, it is listed again`);
+      }
+      assert.deepEqual(await store.listUnconsumed(col()), []);
+      await assert.rejects(store.listUnconsumed(col(), { field: 'nope' as never, value: 'x' }));
+    });
+
     it('delete reports whether something was removed', async () => {
       const c = col();
       await store.put(c, { id: 'x', data: null });

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { createSqliteStore } from '../adapters/sqlite.js';
-import { tableName } from '../adapters/sqlite-tables.js';
+import { Table, tableName } from '../adapters/sqlite-tables.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'handoff-layout-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,6 +78,35 @@ describe('sqlite layout: one table per collection', () => {
       assert.match(plan('somewhere_new', 'grant_id'), /USING INDEX/);
       const indexes = inspect(file, (db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?").pluck().all(tableName('handoffs')));
       assert.ok(!indexes.some((n) => String(n).endsWith(':sub')), `a handoff's sub is written but never looked up: ${indexes.join(', ')}`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('pending handoffs are listed and counted through an index of unconsumed records alone, built on open for an older table', async () => {
+    const file = join(dir, 'unconsumed.sqlite');
+    let store = await open(file);
+    const unconsumedIndex = () => inspect(file, (db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql LIKE '%WHERE consumed_at IS NULL'").pluck().all(tableName('handoffs')));
+    try {
+      await store.put('handoffs', { id: 'p', data: 1, expiresAt: Date.now() + 60_000, clientId: 'c', sub: 's' });
+      await store.put('handoffs', { id: 'r', data: 2, expiresAt: Date.now() + 60_000, consumedAt: Date.now(), clientId: 'c', sub: 's' });
+      assert.equal(unconsumedIndex().length, 1, 'made with the table');
+      // A table made before this index existed: the first read builds it.
+      await store.close();
+      const old = new Database(file);
+      old.exec(`DROP INDEX "${String(unconsumedIndex()[0]).replace(/"/g, '""')}"`);
+      old.close();
+      store = await open(file);
+      assert.deepEqual((await store.listUnconsumed('handoffs', { field: 'clientId', value: 'c' })).map((r) => r.id), ['p']);
+      assert.equal(unconsumedIndex().length, 1, 'built again at the first read');
+      // The plans of exactly the statements the store runs.
+      const plans = inspect(file, (db) => {
+        const t = new Table(db, 'handoffs');
+        const explain = (sql: string, ...params: unknown[]) =>
+          (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('; ');
+        return [explain(t.countUnconsumed().source, 0), explain(t.listUnconsumed().source, 0), explain(t.listUnconsumed('clientId').source, 0, 'c'), explain(t.listUnconsumed('sub').source, 0, 's')];
+      });
+      for (const plan of plans) assert.match(plan, /INDEX "?i:handoffs:unconsumed/, plan);
     } finally {
       await store.close();
     }
