@@ -66,6 +66,23 @@ export function collections(db: Database.Database): string[] {
   return names.map((n) => decode(n.slice(2)));
 }
 
+/**
+ * Runs `build` (an index build) without waiting for the write lock: a read
+ * does not wait for the sake of an index. False when it could not run now.
+ */
+function builtWithoutWaiting(db: Database.Database, build: () => void): boolean {
+  const patience = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    build();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    db.pragma(`busy_timeout = ${patience}`);
+  }
+}
+
 function createIndex(db: Database.Database, collection: string, column: string): void {
   db.exec(`CREATE INDEX IF NOT EXISTS ${quote(indexName(collection, column))} ON ${quote(tableName(collection))} (${column}) WHERE ${column} IS NOT NULL`);
 }
@@ -157,17 +174,7 @@ export class Table {
     const cached = this.#byField.get(field);
     if (cached) return cached;
     const column = COLUMNS[field];
-    let built = true;
-    // A look-up does not wait for the write lock for the sake of an index.
-    const patience = this.db.pragma('busy_timeout', { simple: true }) as number;
-    this.db.pragma('busy_timeout = 0');
-    try {
-      createIndex(this.db, this.collection, column);
-    } catch {
-      built = false;
-    } finally {
-      this.db.pragma(`busy_timeout = ${patience}`);
-    }
+    const built = builtWithoutWaiting(this.db, () => createIndex(this.db, this.collection, column));
     const t = quote(tableName(this.collection));
     const stmts = {
       findBy: this.db.prepare(`${SELECT} FROM ${t} WHERE ${column} = ? AND ${LIVE} ORDER BY id`).raw(),
@@ -176,6 +183,7 @@ export class Table {
     if (built) this.#byField.set(field, stmts);
     return stmts;
   }
+
   /**
    * Whether a collection of UNCONSUMED_READS has its index of unconsumed
    * records, built here for a table made before that index existed: once,
@@ -185,18 +193,9 @@ export class Table {
   hasUnconsumedIndex(): boolean {
     if (this.#unconsumedIndexed || !UNCONSUMED_READS.has(this.collection)) return this.#unconsumedIndexed;
     const name = indexName(this.collection, UNCONSUMED);
-    if (!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?").get(name)) {
-      const patience = this.db.pragma('busy_timeout', { simple: true }) as number;
-      this.db.pragma('busy_timeout = 0');
-      try {
-        createUnconsumedIndex(this.db, this.collection);
-      } catch {
-        return false;
-      } finally {
-        this.db.pragma(`busy_timeout = ${patience}`);
-      }
-    }
-    return (this.#unconsumedIndexed = true);
+    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?").get(name) !== undefined;
+    this.#unconsumedIndexed = exists || builtWithoutWaiting(this.db, () => createUnconsumedIndex(this.db, this.collection));
+    return this.#unconsumedIndexed;
   }
 
   /**

@@ -7,7 +7,7 @@
 import type { Store } from '../../adapters/store.js';
 import type { Events } from '../events.js';
 import { FAILURE_WINDOW } from './settings.js';
-import { COUNTERS, refuse, windowOf } from './window.js';
+import { failureCounter } from './window.js';
 
 /**
  * The user a payload speaks for, before it is verified: `username`
@@ -23,22 +23,16 @@ export function assertedUser(payload: unknown): string | undefined {
 }
 
 export function failureLimit(deps: { store: Store; events: Events }, max: number) {
-  const windowFor = (clientId: string, user: string) => windowOf('failures', `${clientId}\n${user}`, FAILURE_WINDOW);
+  const counter = failureCounter(deps, 'failures', FAILURE_WINDOW, max, 'too many failed attempts for this user; try again later');
+  const keyOf = (clientId: string, user: string) => `${clientId}\n${user}`;
   return {
     async check(clientId: string, provider: string, payload: unknown): Promise<void> {
       const user = assertedUser(payload);
-      if (user === undefined) return;
-      const window = windowFor(clientId, user);
-      if (await deps.store.hit(COUNTERS, window.id, window.endsAt, 0) >= max) {
-        refuse(deps.events, 'failures', window.endsAt, { client_id: clientId, provider },
-          'too many failed attempts for this user; try again later');
-      }
+      if (user !== undefined) await counter.check(keyOf(clientId, user), { client_id: clientId, provider });
     },
     async failed(clientId: string, payload: unknown): Promise<void> {
       const user = assertedUser(payload);
-      if (user === undefined) return;
-      const window = windowFor(clientId, user);
-      await deps.store.hit(COUNTERS, window.id, window.endsAt);
+      if (user !== undefined) await counter.failed(keyOf(clientId, user));
     },
   };
 }

@@ -12,22 +12,13 @@
 import type { Store } from '../../adapters/store.js';
 import type { Events } from '../events.js';
 import { FAILURE_WINDOW } from './settings.js';
-import { COUNTERS, refuse, windowOf } from './window.js';
+import { failureCounter } from './window.js';
 
 export function loginFailureLimit(deps: { store: Store; events: Events }, max: number) {
-  const windowFor = (username: string) => windowOf('login-failures', username, FAILURE_WINDOW);
+  const counter = failureCounter(deps, 'login-failures', FAILURE_WINDOW, max, 'too many failed sign-ins for this username; try again later');
   return {
     /** Throws the 429 when the username is over the limit. */
-    async check(username: string, clientId: string): Promise<void> {
-      const window = windowFor(username);
-      if (await deps.store.hit(COUNTERS, window.id, window.endsAt, 0) >= max) {
-        refuse(deps.events, 'login-failures', window.endsAt, { client_id: clientId },
-          'too many failed sign-ins for this username; try again later');
-      }
-    },
-    async failed(username: string): Promise<void> {
-      const window = windowFor(username);
-      await deps.store.hit(COUNTERS, window.id, window.endsAt);
-    },
+    check: (username: string, clientId: string) => counter.check(username, { client_id: clientId }),
+    failed: (username: string) => counter.failed(username),
   };
 }

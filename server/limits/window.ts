@@ -29,6 +29,24 @@ export function refuse(events: Events, limit: string, endsAt: number, fields: Au
   throw tooManyRequests(description, (endsAt - Date.now()) / 1000);
 }
 
+/**
+ * A failure limit's two halves: `check` reads the count (writing nothing)
+ * and refuses once it has reached `max`, before the work it limits;
+ * `failed` counts one failure after that work failed.
+ */
+export function failureCounter(deps: { store: Store; events: Events }, limit: string, windowMs: number, max: number, description: string) {
+  return {
+    async check(key: string, fields: AuditFields): Promise<void> {
+      const window = windowOf(limit, key, windowMs);
+      if (await deps.store.hit(COUNTERS, window.id, window.endsAt, 0) >= max) refuse(deps.events, limit, window.endsAt, fields, description);
+    },
+    async failed(key: string): Promise<void> {
+      const window = windowOf(limit, key, windowMs);
+      await deps.store.hit(COUNTERS, window.id, window.endsAt);
+    },
+  };
+}
+
 /** Counts one event in the current window; refuses once over `max`. */
 export async function countOrRefuse(
   deps: { store: Store; events: Events },
